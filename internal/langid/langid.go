@@ -31,11 +31,7 @@ type Detector struct {
 	single [script.NumScripts]string // scripts with one language: decided by script
 	langs  []string                  // sorted: every language Detect can return
 	fold   *[foldSize]uint32         // lower-case letter of each rune below foldSize; 0 for non-letters
-	class  *[foldSize]script.Script  // script.Count's class of each rune below foldSize, or notCounted
 }
-
-// notCounted marks the runes that script.Count does not count as letters.
-const notCounted = script.NumScripts
 
 //go:embed model.bin.gz
 var modelData []byte
@@ -73,17 +69,9 @@ func (d *Detector) init() {
 	slices.Sort(langs)
 	d.langs = langs
 	d.fold = new([foldSize]uint32)
-	d.class = new([foldSize]script.Script)
 	for r := range rune(foldSize) {
 		if unicode.IsLetter(r) {
 			d.fold[r] = uint32(unicode.ToLower(r))
-		}
-		d.class[r] = notCounted
-		c := script.Count(string(r))
-		for s := range script.NumScripts {
-			if c.ByScript[s] > 0 {
-				d.class[r] = s
-			}
 		}
 	}
 }
@@ -153,8 +141,7 @@ func (d *Detector) Detect(text string) Result {
 // scan returns the length in bytes of the shortest prefix of text that holds limit
 // letters, or of the whole text if it has fewer, and the number of letters in it. It
 // adds the prefix's letters to counts by script, as script.Count(text[:end]) would count
-// them, but through a table for the runes below foldSize: script.Count spends most of
-// its time in unicode.IsLetter and unicode.IsMark.
+// them, in the same pass.
 func (d *Detector) scan(text string, limit int, counts *script.Counts) (end, n int) {
 	for i := 0; i < len(text); {
 		if c := text[i]; c < utf8.RuneSelf {
@@ -170,12 +157,7 @@ func (d *Detector) scan(text string, limit int, counts *script.Counts) (end, n i
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
-		if r < foldSize {
-			if s := d.class[r]; s != notCounted {
-				counts.Letters++
-				counts.ByScript[s]++
-			}
-		} else if s := script.Of(r); s != script.Other || unicode.IsLetter(r) || unicode.IsMark(r) {
+		if s, ok := script.Letter(r); ok {
 			counts.Letters++
 			counts.ByScript[s]++
 		}

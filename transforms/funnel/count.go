@@ -13,10 +13,10 @@ import (
 )
 
 func init() {
-	register.DoFn2x0[record.Doc, func(string)](&docKeyFn{})
-	register.DoFn2x0[record.Rejected, func(string)](&rejectedKeyFn{})
-	register.DoFn2x0[beam.T, func(string)](&constKeyFn{})
-	register.Emitter1[string]()
+	register.DoFn2x0[record.Doc, func(string, int)](&docCountFn{})
+	register.DoFn2x0[record.Rejected, func(string, int)](&rejectedCountFn{})
+	register.DoFn2x0[beam.T, func(string, int)](&constCountFn{})
+	register.Emitter2[string, int]()
 }
 
 // Keys of the counts. Kept and rejected counts are suffixed with "/" and the language
@@ -31,33 +31,57 @@ const (
 // returns PCollection<KV<string, int>>.
 func CountDocs(s beam.Scope, name string, docs beam.PCollection) beam.PCollection {
 	s = s.Scope("funnel.CountDocs")
-	return stats.Count(s, beam.ParDo(s, &docKeyFn{Prefix: name + "/"}, docs))
+	return stats.SumPerKey(s, beam.ParDo(s, &docCountFn{Prefix: name + "/"}, docs))
 }
 
 // CountRejected counts PCollection<record.Rejected> per reason under the key
 // "rejected/"+reason, and returns PCollection<KV<string, int>>.
 func CountRejected(s beam.Scope, rejected beam.PCollection) beam.PCollection {
 	s = s.Scope("funnel.CountRejected")
-	return stats.Count(s, beam.ParDo(s, &rejectedKeyFn{}, rejected))
+	return stats.SumPerKey(s, beam.ParDo(s, &rejectedCountFn{}, rejected))
 }
 
 // CountAll counts the elements of any PCollection under one key, and returns
 // PCollection<KV<string, int>>.
 func CountAll(s beam.Scope, key string, col beam.PCollection) beam.PCollection {
 	s = s.Scope("funnel.CountAll")
-	return stats.Count(s, beam.ParDo(s, &constKeyFn{Key: key}, col))
+	return stats.SumPerKey(s, beam.ParDo(s, &constCountFn{Key: key}, col))
 }
 
-type docKeyFn struct{ Prefix string }
-
-func (fn *docKeyFn) ProcessElement(d record.Doc, emit func(string)) { emit(fn.Prefix + d.Lang) }
-
-type rejectedKeyFn struct{}
-
-func (*rejectedKeyFn) ProcessElement(r record.Rejected, emit func(string)) {
-	emit(KeyRejected + "/" + r.Reason)
+// bundleCounts adds up counts within a bundle and emits one (key, n) per key when the
+// bundle ends: a shuffle of a few keys per bundle instead of a pair per element, which
+// the direct runner would otherwise hold in memory until the end of the job.
+type bundleCounts struct {
+	counts map[string]int
 }
 
-type constKeyFn struct{ Key string }
+func (b *bundleCounts) StartBundle(func(string, int)) { b.counts = map[string]int{} }
 
-func (fn *constKeyFn) ProcessElement(_ beam.T, emit func(string)) { emit(fn.Key) }
+func (b *bundleCounts) FinishBundle(emit func(string, int)) {
+	for k, n := range b.counts {
+		emit(k, n)
+	}
+	b.counts = nil
+}
+
+type docCountFn struct {
+	Prefix string
+	bundleCounts
+}
+
+func (fn *docCountFn) ProcessElement(d record.Doc, _ func(string, int)) {
+	fn.counts[fn.Prefix+d.Lang]++
+}
+
+type rejectedCountFn struct{ bundleCounts }
+
+func (fn *rejectedCountFn) ProcessElement(r record.Rejected, _ func(string, int)) {
+	fn.counts[KeyRejected+"/"+r.Reason]++
+}
+
+type constCountFn struct {
+	Key string
+	bundleCounts
+}
+
+func (fn *constCountFn) ProcessElement(_ beam.T, _ func(string, int)) { fn.counts[fn.Key]++ }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xinstruct/xinstruct/transforms/clean"
+	"github.com/xinstruct/xinstruct/transforms/langid"
+	"github.com/xinstruct/xinstruct/transforms/quality"
+)
+
+// TargetLanguages are the ten lower-resource languages of X-Instruction.
+var TargetLanguages = []string{"fi", "id", "th", "tr", "vi", "bn", "hi", "sw", "ta", "ur"}
+
+// Config is everything the generate job needs, typed. Build reads nothing else.
+type Config struct {
+	Input     []string `json:"input"`     // globs, local or gs://
+	Output    string   `json:"output"`    // output prefix, local or gs://
+	Languages []string `json:"languages"` // ISO 639-1 codes to keep
+
+	Length            clean.LengthParams `json:"length"`
+	Script            clean.ScriptParams `json:"script"`
+	MinLangConfidence float64            `json:"min_lang_confidence"`
+	Quality           quality.Params     `json:"quality"`
+	MaxRecordBytes    int64              `json:"max_record_bytes"` // records larger than this are rejected unparsed
+	MaxShardBytes     int64              `json:"max_shard_bytes"`  // output files roll over past this size
+
+	RunID     string    `json:"run_id"`     // names this run's temporary directory; unique per run
+	StartedAt time.Time `json:"started_at"` // when the launcher started, for the manifest
+}
+
+// DefaultConfig returns the configuration of the README's first command: the bundled
+// sample corpus in, ./out out, the ten target languages.
+func DefaultConfig() Config {
+	return Config{
+		Input:             []string{"testdata/sample/*.jsonl"},
+		Output:            "out",
+		Languages:         append([]string(nil), TargetLanguages...),
+		Length:            clean.DefaultLengthParams(),
+		Script:            clean.DefaultScriptParams(),
+		MinLangConfidence: langid.DefaultMinConfidence,
+		Quality:           quality.DefaultParams(),
+		MaxShardBytes:     128 << 20,
+	}
+}
+
+// Validate reports the first thing wrong with c, in terms of the flags a user set.
+func (c Config) Validate() error {
+	if len(c.Input) == 0 {
+		return fmt.Errorf("--input is empty")
+	}
+	for _, g := range c.Input {
+		if strings.TrimSpace(g) == "" {
+			return fmt.Errorf("--input has an empty glob")
+		}
+	}
+	if c.Output == "" {
+		return fmt.Errorf("--output is empty")
+	}
+	if err := (langid.Params{Languages: c.Languages, MinConfidence: c.MinLangConfidence}).Validate(); err != nil {
+		return fmt.Errorf("--languages/--min_lang_confidence: %v", err)
+	}
+	if err := c.Length.Validate(); err != nil {
+		return fmt.Errorf("--min_chars/--max_chars: %v", err)
+	}
+	if err := c.Script.Validate(); err != nil {
+		return fmt.Errorf("--min_script_share: %v", err)
+	}
+	if err := c.Quality.Validate(); err != nil {
+		return fmt.Errorf("quality parameters: %v", err)
+	}
+	if c.MaxShardBytes <= 0 {
+		return fmt.Errorf("--max_shard_mb must be positive")
+	}
+	if c.RunID == "" || strings.ContainsAny(c.RunID, "/\\") {
+		return fmt.Errorf("run id %q is empty or contains a path separator", c.RunID)
+	}
+	return nil
+}
+
+// NewRunID returns a run id that sorts by time and does not collide between launches.
+func NewRunID(now time.Time) string {
+	var b [4]byte
+	rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// SplitList splits a comma-separated flag value, dropping blanks.
+func SplitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/io/shardio"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
+)
+
+func init() {
+	register.DoFn4x1[context.Context, []byte, func(*shardio.File) bool, func(*string, *int) bool, error](&finalizeFn{})
+	register.Iter1[shardio.File]()
+	register.Iter2[string, int]()
+}
+
+// Paths below the output prefix.
+const (
+	SuccessFile = "_SUCCESS"
+	FunnelFile  = "report/funnel.json"
+	TempRoot    = "_temporary"
+)
+
+// Manifest is the content of <output>/_SUCCESS, written last: its presence says every
+// file it lists is complete.
+type Manifest struct {
+	Job        string          `json:"job"`
+	RunID      string          `json:"run_id"`
+	StartedAt  time.Time       `json:"started_at"`
+	FinishedAt time.Time       `json:"finished_at"`
+	Params     json.RawMessage `json:"params"`
+	Outputs    []OutputDir     `json:"outputs"`
+	Funnel     funnel.Report   `json:"funnel"`
+}
+
+// OutputDir lists the shards of one output directory.
+type OutputDir struct {
+	Dir     string   `json:"dir"`
+	Records int64    `json:"records"`
+	Shards  []string `json:"shards"`
+}
+
+// finalize writes the funnel and then the manifest, after every shard is published, and
+// removes the run's temporary directory. Written as the pipeline's last step it works on
+// every runner, including asynchronous Dataflow jobs whose launcher has gone.
+func finalize(s beam.Scope, cfg Config, shards, counts beam.PCollection) {
+	s = s.Scope("generate.Finalize")
+	params, err := json.Marshal(cfg)
+	if err != nil {
+		panic(err)
+	}
+	beam.ParDo0(s, &finalizeFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Params: string(params)},
+		beam.Impulse(s), beam.SideInput{Input: shards}, beam.SideInput{Input: counts})
+}
+
+type finalizeFn struct {
+	Output    string
+	RunID     string
+	StartedAt time.Time
+	Params    string
+}
+
+func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(*shardio.File) bool, counts func(*string, *int) bool) error {
+	all := map[string]int64{}
+	var k string
+	var n int
+	for counts(&k, &n) {
+		all[k] += int64(n)
+	}
+	report := funnel.FromCounts(all)
+
+	byDir := map[string]*OutputDir{}
+	var dirs []string
+	var f shardio.File
+	var written = map[string]int64{}
+	for shards(&f) {
+		d := byDir[f.Dir]
+		if d == nil {
+			d = &OutputDir{Dir: f.Dir}
+			byDir[f.Dir] = d
+			dirs = append(dirs, f.Dir)
+		}
+		d.Records += f.Records
+		d.Shards = append(d.Shards, f.Path)
+		top, _, _ := strings.Cut(f.Dir, "/")
+		written[top] += f.Records
+	}
+	// The files must hold what the funnel counted; a difference means records were lost
+	// or doubled between the count and the write, and the run must not be vouched for.
+	if written["clean"] != report.Kept || written["rejected"] != report.Rejected {
+		return fmt.Errorf("finalize: files hold %d kept and %d rejected records, the funnel counted %d and %d",
+			written["clean"], written["rejected"], report.Kept, report.Rejected)
+	}
+	if !report.Balanced {
+		return fmt.Errorf("finalize: %d records read but %d kept + %d rejected", report.Read, report.Kept, report.Rejected)
+	}
+
+	fs, err := fsx.Open(ctx, fn.Output)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	funnelJSON, _ := json.MarshalIndent(report, "", "  ")
+	if err := fsx.WriteFileAtomic(ctx, fs, fsx.Join(fn.Output, FunnelFile), append(funnelJSON, '\n')); err != nil {
+		return fmt.Errorf("finalize: writing the funnel: %v", err)
+	}
+	m := Manifest{Job: "generate", RunID: fn.RunID, StartedAt: fn.StartedAt, FinishedAt: time.Now().UTC(),
+		Params: json.RawMessage(fn.Params), Funnel: report}
+	sortStrings(dirs)
+	for _, d := range dirs {
+		sortStrings(byDir[d].Shards)
+		m.Outputs = append(m.Outputs, *byDir[d])
+	}
+	manifest, _ := json.MarshalIndent(m, "", "  ")
+	if err := fsx.WriteFileAtomic(ctx, fs, fsx.Join(fn.Output, SuccessFile), append(manifest, '\n')); err != nil {
+		return fmt.Errorf("finalize: writing the manifest: %v", err)
+	}
+	if err := fsx.RemoveTree(ctx, fs, fsx.Join(fn.Output, TempRoot, fn.RunID)); err != nil {
+		return fmt.Errorf("finalize: removing temporary files: %v", err)
+	}
+	if root := fsx.Join(fn.Output, TempRoot); fsx.IsLocal(root) {
+		os.Remove(root) // only if empty: another run may be using it
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/xinstruct/xinstruct/internal/gcstest"
+)
+
+// TestGCSInAndOut runs the whole job with its input and output on gs://, against an
+// in-process GCS emulator: the same storage client code path as on Google Cloud.
+func TestGCSInAndOut(t *testing.T) {
+	sample, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample", "sample.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := gcstest.Start(t, "bucket", map[string][]byte{
+		"corpus/sample.jsonl": sample,
+		// An earlier run's output: the commit must replace it, and drop its extra shard.
+		"out/_SUCCESS":                           []byte(`{"stale":true}`),
+		"out/clean/fi/part-00007-of-00008.jsonl": []byte("{}\n"),
+		"out/not-ours/part-00000-of-00001.jsonl": []byte("{}\n"),
+	})
+	cfg := DefaultConfig()
+	cfg.Input = []string{"gs://bucket/corpus/*.jsonl"}
+	cfg.Output = "gs://bucket/out"
+	cfg.RunID = NewRunID(time.Now())
+	p, s := beam.NewPipelineWithRoot()
+	Build(s, cfg)
+	if err := ptest.Run(p); err != nil {
+		t.Fatalf("pipeline failed: %v", err)
+	}
+
+	objects, _, err := server.ListObjects("bucket", "", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	content := map[string][]byte{}
+	for _, o := range objects {
+		names = append(names, o.Name)
+		obj, err := server.GetObject("bucket", o.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		content[o.Name] = obj.Content
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if strings.Contains(n, "_temporary") {
+			t.Errorf("temporary object left behind: %s", n)
+		}
+	}
+	if _, ok := content["out/clean/fi/part-00007-of-00008.jsonl"]; ok {
+		t.Error("the earlier run's extra shard survived")
+	}
+	if _, ok := content["out/not-ours/part-00000-of-00001.jsonl"]; !ok {
+		t.Error("a file outside the job's directories was removed")
+	}
+	var m Manifest
+	if err := json.Unmarshal(content["out/_SUCCESS"], &m); err != nil || m.RunID != cfg.RunID {
+		t.Fatalf("manifest not rewritten by this run (%v): %s", err, content["out/_SUCCESS"])
+	}
+	var kept int64
+	for _, d := range m.Outputs {
+		for _, shard := range d.Shards {
+			if _, ok := content[strings.TrimPrefix(shard, "gs://bucket/")]; !ok {
+				t.Errorf("manifest lists %s, which does not exist", shard)
+			}
+		}
+		if strings.HasPrefix(d.Dir, "clean/") {
+			kept += d.Records
+		}
+	}
+	if kept != 30 || m.Funnel.Read != 38 || !m.Funnel.Balanced {
+		t.Errorf("funnel %+v, kept in shards %d; want 38 read, 30 kept", m.Funnel, kept)
+	}
+	if _, ok := content["out/report/funnel.json"]; !ok {
+		t.Error("no funnel report")
+	}
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/xinstruct/xinstruct/io/recordio"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
+)
+
+func TestMain(m *testing.M) { ptest.Main(m) }
+
+// runJob builds and runs the job on ptest's runner (prism by default) and returns its outputs.
+func runJob(t *testing.T, cfg Config) jobOutput {
+	t.Helper()
+	if cfg.RunID == "" {
+		cfg.RunID = NewRunID(time.Now())
+	}
+	p, s := beam.NewPipelineWithRoot()
+	Build(s, cfg)
+	if err := ptest.Run(p); err != nil {
+		t.Fatalf("pipeline failed: %v", err)
+	}
+	return readOutput(t, cfg.Output)
+}
+
+type jobOutput struct {
+	clean    []recordio.CleanDoc
+	rejected []recordio.RejectedLine
+	funnel   funnel.Report
+	manifest Manifest
+}
+
+func readOutput(t *testing.T, out string) jobOutput {
+	t.Helper()
+	var o jobOutput
+	b, err := os.ReadFile(filepath.Join(out, SuccessFile))
+	if err != nil {
+		t.Fatalf("no manifest: %v", err)
+	}
+	if err := json.Unmarshal(b, &o.manifest); err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	b, err = os.ReadFile(filepath.Join(out, FunnelFile))
+	if err != nil {
+		t.Fatalf("no funnel: %v", err)
+	}
+	if err := json.Unmarshal(b, &o.funnel); err != nil {
+		t.Fatalf("funnel: %v", err)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "clean", "*", "part-*.jsonl"))
+	for _, f := range files {
+		eachLine(t, f, func(b []byte) {
+			var d recordio.CleanDoc
+			if err := json.Unmarshal(b, &d); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			o.clean = append(o.clean, d)
+		})
+	}
+	files, _ = filepath.Glob(filepath.Join(out, "rejected", "*", "part-*.jsonl"))
+	for _, f := range files {
+		eachLine(t, f, func(b []byte) {
+			var r recordio.RejectedLine
+			if err := json.Unmarshal(b, &r); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			o.rejected = append(o.rejected, r)
+		})
+	}
+	return o
+}
+
+func eachLine(t *testing.T, path string, fn func([]byte)) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		fn(sc.Bytes())
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkFunnel asserts the identity a user relies on: every record read is in exactly one
+// output file, and the funnel and the manifest say so.
+func checkFunnel(t *testing.T, o jobOutput) {
+	t.Helper()
+	r := o.funnel
+	if !r.Balanced || r.Read != r.Kept+r.Rejected {
+		t.Errorf("funnel: read %d != kept %d + rejected %d", r.Read, r.Kept, r.Rejected)
+	}
+	if int64(len(o.clean)) != r.Kept || int64(len(o.rejected)) != r.Rejected {
+		t.Errorf("files hold %d kept and %d rejected, the funnel says %d and %d", len(o.clean), len(o.rejected), r.Kept, r.Rejected)
+	}
+	var inManifest int64
+	for _, d := range o.manifest.Outputs {
+		inManifest += d.Records
+	}
+	if inManifest != r.Read {
+		t.Errorf("manifest lists %d records, %d were read", inManifest, r.Read)
+	}
+}

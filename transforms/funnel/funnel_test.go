@@ -1,0 +1,45 @@
+package funnel
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/xinstruct/xinstruct/internal/record"
+)
+
+func TestMain(m *testing.M) { ptest.Main(m) }
+
+func TestCountsAddUpAcrossBundles(t *testing.T) {
+	p, s := beam.NewPipelineWithRoot()
+	var docs []record.Doc
+	for i := 0; i < 1000; i++ {
+		docs = append(docs, record.Doc{Lang: []string{"fi", "sw", "th"}[i%3]})
+	}
+	d := beam.Reshuffle(s, beam.CreateList(s, docs)) // several bundles on prism
+	rej := beam.CreateList(s, []record.Rejected{{Reason: "too_short"}, {Reason: "too_short"}, {Reason: "duplicate"}})
+	counts := beam.Flatten(s, CountDocs(s, KeyKept, d), CountRejected(s, rej), CountAll(s, KeyRead, d))
+	passert.Equals(s, beam.ParDo(s, formatCount, counts),
+		"kept/fi=334", "kept/sw=333", "kept/th=333", "rejected/too_short=2", "rejected/duplicate=1", "read=1000")
+	ptest.RunAndValidate(t, p)
+}
+
+func formatCount(k string, n int) string { return fmt.Sprintf("%s=%d", k, n) }
+
+func init() { register.Function2x1(formatCount) }
+
+func TestReportBalance(t *testing.T) {
+	r := FromCounts(map[string]int64{"read": 10, "kept/fi": 6, "kept/sw": 1, "rejected/too_short": 2, "rejected/duplicate": 1})
+	if !r.Balanced || r.Kept != 7 || r.Rejected != 3 || r.KeptByLanguage["fi"] != 6 || r.RejectedByReason["duplicate"] != 1 {
+		t.Fatalf("report %+v", r)
+	}
+	lost := FromCounts(map[string]int64{"read": 10, "kept/fi": 6})
+	if lost.Balanced || !strings.Contains(lost.Summary(), "4 records unaccounted for") {
+		t.Fatalf("an unbalanced funnel was not reported:\n%s", lost.Summary())
+	}
+}
