@@ -14,6 +14,7 @@ import (
 func init() {
 	register.DoFn2x1[record.Doc, func(string, []byte), error](&formatDocFn{})
 	register.DoFn2x1[record.Rejected, func(string, []byte), error](&formatRejectedFn{})
+	register.DoFn2x1[record.Pair, func(string, []byte), error](&formatPairFn{})
 	register.Emitter2[string, []byte]()
 }
 
@@ -76,5 +77,44 @@ func (*formatRejectedFn) ProcessElement(r record.Rejected, emit func(string, []b
 		return err
 	}
 	emit("rejected/"+r.Stage, line)
+	return nil
+}
+
+// PairLine is one line of <output>/pairs/<lang>/*.jsonl.
+type PairLine struct {
+	ID               string `json:"id"`
+	DocID            string `json:"doc_id"`
+	Lang             string `json:"lang"`
+	Instruction      string `json:"instruction"`
+	Output           string `json:"output"`
+	Generator        string `json:"generator"`
+	Template         string `json:"template"`
+	Candidate        int    `json:"candidate"`
+	PromptTokens     int    `json:"prompt_tokens"`
+	CompletionTokens int    `json:"completion_tokens"`
+	Source           string `json:"source"`
+	Line             int64  `json:"line"`
+	// Placeholder marks instructions written by the project's offline stand-in model:
+	// placeholder text, not model output.
+	Placeholder bool `json:"placeholder,omitempty"`
+}
+
+// FormatPairs turns PCollection<record.Pair> into PCollection<KV<string, []byte>>: one
+// PairLine JSON line per pair, keyed by its directory dir+"/"+lang.
+func FormatPairs(s beam.Scope, dir string, pairs beam.PCollection) beam.PCollection {
+	s = s.Scope("recordio.FormatPairs")
+	return beam.ParDo(s, &formatPairFn{Dir: dir}, pairs)
+}
+
+type formatPairFn struct{ Dir string }
+
+func (fn *formatPairFn) ProcessElement(p record.Pair, emit func(string, []byte)) error {
+	line, err := json.Marshal(PairLine{ID: p.ID, DocID: p.DocID, Lang: p.Lang, Instruction: p.Instruction, Output: p.Output,
+		Generator: p.Generator, Template: p.Template, Candidate: p.Candidate, PromptTokens: p.PromptTokens,
+		CompletionTokens: p.CompletionTokens, Source: p.Source, Line: p.Line, Placeholder: p.Placeholder})
+	if err != nil {
+		return err
+	}
+	emit(fn.Dir+"/"+p.Lang, line)
 	return nil
 }

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/transforms/clean"
+	"github.com/xinstruct/xinstruct/transforms/instruct"
 	"github.com/xinstruct/xinstruct/transforms/langid"
 	"github.com/xinstruct/xinstruct/transforms/quality"
 )
@@ -28,6 +34,9 @@ type Config struct {
 	MaxRecordBytes    int64              `json:"max_record_bytes"` // records larger than this are rejected unparsed
 	MaxShardBytes     int64              `json:"max_shard_bytes"`  // output files roll over past this size
 
+	Generate  instruct.GenerateParams `json:"generate"`
+	StopAfter string                  `json:"stop_after"` // "ingest" to stop before the model stages
+
 	RunID     string    `json:"run_id"`     // names this run's temporary directory; unique per run
 	StartedAt time.Time `json:"started_at"` // when the launcher started, for the manifest
 }
@@ -44,8 +53,17 @@ func DefaultConfig() Config {
 		MinLangConfidence: langid.DefaultMinConfidence,
 		Quality:           quality.DefaultParams(),
 		MaxShardBytes:     128 << 20,
+		Generate: instruct.GenerateParams{
+			LLM:           llm.DefaultConfig(),
+			Candidates:    1,
+			MaxShots:      3,
+			ProgressEvery: 30 * time.Second,
+		},
 	}
 }
+
+// Stages the job can stop after.
+const StageIngest = "ingest"
 
 // Validate reports the first thing wrong with c, in terms of the flags a user set.
 func (c Config) Validate() error {
@@ -75,6 +93,14 @@ func (c Config) Validate() error {
 	if c.MaxShardBytes <= 0 {
 		return fmt.Errorf("--max_shard_mb must be positive")
 	}
+	if c.StopAfter != "" && c.StopAfter != StageIngest {
+		return fmt.Errorf("--stop_after=%q: the only stage to stop after is %q", c.StopAfter, StageIngest)
+	}
+	if c.StopAfter != StageIngest {
+		if err := c.Generate.Validate(); err != nil {
+			return fmt.Errorf("generation: %v", err)
+		}
+	}
 	if c.RunID == "" || strings.ContainsAny(c.RunID, "/\\") {
 		return fmt.Errorf("run id %q is empty or contains a path separator", c.RunID)
 	}
@@ -97,4 +123,38 @@ func SplitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// ParsePrice parses "input,output": prices per million input and output tokens.
+func ParsePrice(v string) (llm.Price, error) {
+	in, out, ok := strings.Cut(v, ",")
+	pin, err1 := strconv.ParseFloat(strings.TrimSpace(in), 64)
+	pout, err2 := strconv.ParseFloat(strings.TrimSpace(out), 64)
+	if !ok || err1 != nil || err2 != nil || pin < 0 || pout < 0 {
+		return llm.Price{}, fmt.Errorf("--price=%q: want two non-negative numbers, per 1M input and output tokens, e.g. 0.15,0.60", v)
+	}
+	return llm.Price{InputPerM: pin, OutputPerM: pout}, nil
+}
+
+// ReadSeedPairs reads few-shot examples from a JSONL file (local or gs://).
+func ReadSeedPairs(ctx context.Context, path string) ([]instruct.SeedPair, error) {
+	b, err := fsx.ReadFile(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("--seed_pairs: %v", err)
+	}
+	var out []instruct.SeedPair
+	for i, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var sp instruct.SeedPair
+		if err := json.Unmarshal([]byte(line), &sp); err != nil {
+			return nil, fmt.Errorf("--seed_pairs %s:%d: %v", path, i+1, err)
+		}
+		out = append(out, sp)
+	}
+	if len(out) > 1000 {
+		return nil, fmt.Errorf("--seed_pairs: %d examples; they travel inside the job graph, keep it under 1000", len(out))
+	}
+	return out, nil
 }

@@ -52,6 +52,7 @@ func TestRealCorporaWithLabelsHidden(t *testing.T) {
 	}
 
 	cfg := DefaultConfig()
+	cfg.StopAfter = StageIngest
 	cfg.Input = []string{filepath.Join(in, "*.jsonl")}
 	cfg.Output = t.TempDir()
 	o := runJob(t, cfg)

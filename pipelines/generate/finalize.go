@@ -12,6 +12,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/io/shardio"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
@@ -39,6 +41,9 @@ type Manifest struct {
 	Params     json.RawMessage `json:"params"`
 	Outputs    []OutputDir     `json:"outputs"`
 	Funnel     funnel.Report   `json:"funnel"`
+	// Placeholder says the instructions are placeholder text from the offline stand-in
+	// model, not model output.
+	Placeholder bool `json:"placeholder"`
 }
 
 // OutputDir lists the shards of one output directory.
@@ -57,15 +62,27 @@ func finalize(s beam.Scope, cfg Config, shards, counts beam.PCollection) {
 	if err != nil {
 		panic(err)
 	}
-	beam.ParDo0(s, &finalizeFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Params: string(params)},
+	fn := &finalizeFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Params: string(params),
+		Generate: cfg.StopAfter != StageIngest, Price: cfg.Generate.LLM.Price, Placeholder: cfg.Generate.LLM.Placeholder && cfg.StopAfter != StageIngest}
+	beam.ParDo0(s, fn,
 		beam.Impulse(s), beam.SideInput{Input: shards}, beam.SideInput{Input: counts})
 }
 
 type finalizeFn struct {
-	Output    string
-	RunID     string
-	StartedAt time.Time
-	Params    string
+	Output      string
+	RunID       string
+	StartedAt   time.Time
+	Params      string
+	Generate    bool      // the generation stage ran
+	Price       llm.Price // for the cost in the report
+	Placeholder bool      // the model was the offline stand-in
+}
+
+func (fn *finalizeFn) stages() []string {
+	if fn.Generate {
+		return []string{record.StageGenerate}
+	}
+	return nil
 }
 
 func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(*shardio.File) bool, counts func(*string, *int) bool) error {
@@ -75,7 +92,9 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 	for counts(&k, &n) {
 		all[k] += int64(n)
 	}
-	report := funnel.FromCounts(all)
+	report := funnel.FromCounts(all, fn.stages()...)
+	report.PriceUsage(record.StageGenerate, fn.Price.InputPerM, fn.Price.OutputPerM)
+	report.Placeholder = fn.Placeholder
 
 	byDir := map[string]*OutputDir{}
 	var dirs []string
@@ -95,12 +114,19 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 	}
 	// The files must hold what the funnel counted; a difference means records were lost
 	// or doubled between the count and the write, and the run must not be vouched for.
-	if written["clean"] != report.Kept || written["rejected"] != report.Rejected {
-		return fmt.Errorf("finalize: files hold %d kept and %d rejected records, the funnel counted %d and %d",
-			written["clean"], written["rejected"], report.Kept, report.Rejected)
+	wantRejected, wantPairs := report.Rejected, int64(0)
+	for _, st := range report.Stages {
+		wantRejected += st.Rejected
+		if st.Name == record.StageGenerate {
+			wantPairs = st.Out
+		}
 	}
-	if !report.Balanced {
-		return fmt.Errorf("finalize: %d records read but %d kept + %d rejected", report.Read, report.Kept, report.Rejected)
+	if written["clean"] != report.Kept || written["rejected"] != wantRejected || written["pairs"] != wantPairs {
+		return fmt.Errorf("finalize: files hold %d kept, %d rejected and %d pairs, the funnel counted %d, %d and %d",
+			written["clean"], written["rejected"], written["pairs"], report.Kept, wantRejected, wantPairs)
+	}
+	if !report.AllBalanced() {
+		return fmt.Errorf("finalize: the funnel does not balance:\n%s", report.Summary())
 	}
 
 	fs, err := fsx.Open(ctx, fn.Output)
@@ -113,7 +139,7 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 		return fmt.Errorf("finalize: writing the funnel: %v", err)
 	}
 	m := Manifest{Job: "generate", RunID: fn.RunID, StartedAt: fn.StartedAt, FinishedAt: time.Now().UTC(),
-		Params: json.RawMessage(fn.Params), Funnel: report}
+		Params: json.RawMessage(fn.Params), Funnel: report, Placeholder: fn.Placeholder}
 	sortStrings(dirs)
 	for _, d := range dirs {
 		sortStrings(byDir[d].Shards)

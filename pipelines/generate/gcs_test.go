@@ -30,6 +30,7 @@ func TestGCSInAndOut(t *testing.T) {
 		"out/not-ours/part-00000-of-00001.jsonl": []byte("{}\n"),
 	})
 	cfg := DefaultConfig()
+	cfg.StopAfter = StageIngest
 	cfg.Input = []string{"gs://bucket/corpus/*.jsonl"}
 	cfg.Output = "gs://bucket/out"
 	cfg.RunID = NewRunID(time.Now())

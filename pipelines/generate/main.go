@@ -19,7 +19,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
+	"github.com/xinstruct/xinstruct/internal/fakellm"
 	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/io/docio"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
@@ -37,6 +39,30 @@ var (
 	maxRecordMB       = flag.Int64("max_record_mb", 64, "reject records larger than this many MiB without parsing them")
 	maxShardMB        = flag.Int64("max_shard_mb", defaults.MaxShardBytes>>20, "roll output files over past this many MiB")
 	runID             = flag.String("run_id", "", "names this run's temporary directory (default: time and a random suffix)")
+	stopAfter         = flag.String("stop_after", "", `"ingest" to stop before the model stages`)
+
+	llmDefaults    = defaults.Generate.LLM
+	llmBaseURL     = flag.String("llm_base_url", "", "OpenAI-compatible endpoint, e.g. https://api.openai.com/v1 or http://localhost:8000/v1 (vLLM); empty: the offline stand-in model, whose answers are placeholder text")
+	llmAPIType     = flag.String("llm_api_type", llmDefaults.APIType, `"openai" (also vLLM, Ollama, llama.cpp server) or "azure"`)
+	llmAPIVersion  = flag.String("llm_api_version", "", "Azure OpenAI API version")
+	generatorModel = flag.String("generator_model", "", "model that writes the instructions (required with --llm_base_url)")
+	temperature    = flag.Float64("temperature", float64(llmDefaults.Sampling.Temperature), "sampling temperature")
+	topP           = flag.Float64("top_p", float64(llmDefaults.Sampling.TopP), "nucleus sampling top_p")
+	maxTokens      = flag.Int("max_tokens", llmDefaults.Sampling.MaxTokens, "most tokens in an answer; an answer cut there is rejected as llm_truncated")
+	requestTimeout = flag.Duration("request_timeout", llmDefaults.Timeout, "deadline of one request attempt")
+	maxRetries     = flag.Int("max_retries", llmDefaults.MaxRetries, "retries of a request's transient failures (429, 5xx, timeouts, resets)")
+	maxInFlight    = flag.Int("max_in_flight", llmDefaults.MaxInFlight, "concurrent requests per worker process")
+	rpm            = flag.Int("rpm", 0, "requests per minute per worker process (0: no limit)")
+	tpm            = flag.Int("tpm", 0, "tokens per minute per worker process (0: no limit)")
+	responseStore  = flag.String("response_store", "", "response store, local directory or gs:// prefix (default: <output>/responses)")
+	offline        = flag.Bool("offline", false, "answer from the response store only; a request it has no answer for fails the job")
+	price          = flag.String("price", "0,0", "price per 1M input tokens and per 1M output tokens, e.g. 0.15,0.60")
+	maxRequests    = flag.Int64("max_requests", 0, "stop calling the model after this many requests per worker process (0: no cap)")
+	maxCost        = flag.Float64("max_cost", 0, "stop calling the model before this spend per worker process (0: no cap)")
+	candidates     = flag.Int("candidates", defaults.Generate.Candidates, "instructions generated per document")
+	seedPairs      = flag.String("seed_pairs", "", "JSONL of few-shot examples: instruction, output, lang")
+	maxShots       = flag.Int("max_shots", defaults.Generate.MaxShots, "few-shot examples per prompt")
+	progressEvery  = flag.Duration("progress_every", defaults.Generate.ProgressEvery, "how often to log progress of the model stages")
 )
 
 func main() {
@@ -58,11 +84,69 @@ func main() {
 	if cfg.RunID == "" {
 		cfg.RunID = NewRunID(started)
 	}
-	if err := run(context.Background(), cfg); err != nil {
+	cfg.StopAfter = *stopAfter
+	ctx := context.Background()
+	stop, err := configureLLM(ctx, &cfg)
+	if err == nil {
+		defer stop()
+		err = run(ctx, cfg)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "generate:", err)
 		os.Exit(1)
 	}
 }
+
+// configureLLM fills cfg's model settings from the flags. With no endpoint it starts the
+// offline stand-in (the project's fake OpenAI-compatible server) in this process, and the
+// run's outputs say that their instructions are placeholder text. The returned func stops
+// it.
+func configureLLM(ctx context.Context, cfg *Config) (stop func(), err error) {
+	stop = func() {}
+	g := &cfg.Generate
+	g.LLM.BaseURL, g.LLM.APIType, g.LLM.APIVersion, g.LLM.Model = *llmBaseURL, *llmAPIType, *llmAPIVersion, *generatorModel
+	g.LLM.Sampling = llm.Sampling{Temperature: float32(*temperature), TopP: float32(*topP), MaxTokens: *maxTokens}
+	g.LLM.Timeout, g.LLM.MaxRetries, g.LLM.MaxInFlight, g.LLM.RPM, g.LLM.TPM = *requestTimeout, *maxRetries, *maxInFlight, *rpm, *tpm
+	g.LLM.Offline, g.LLM.MaxRequests, g.LLM.MaxCost, g.LLM.RunID = *offline, *maxRequests, *maxCost, cfg.RunID
+	if g.LLM.Price, err = ParsePrice(*price); err != nil {
+		return stop, err
+	}
+	g.LLM.Store = *responseStore
+	if g.LLM.Store == "" {
+		g.LLM.Store = fsx.Join(cfg.Output, "responses")
+	}
+	g.Candidates, g.MaxShots, g.ProgressEvery = *candidates, *maxShots, *progressEvery
+	if *seedPairs != "" {
+		if g.SeedPairs, err = ReadSeedPairs(ctx, *seedPairs); err != nil {
+			return stop, err
+		}
+	}
+	if cfg.StopAfter == StageIngest || g.LLM.BaseURL != "" {
+		if g.LLM.BaseURL != "" && g.LLM.Model == "" {
+			return stop, fmt.Errorf("--generator_model is required with --llm_base_url")
+		}
+		return stop, nil
+	}
+	if g.LLM.Offline {
+		// Replaying a store filled by the stand-in: no server needed, only its model name.
+		g.LLM.BaseURL, g.LLM.Placeholder = "http://offline.invalid/v1", true
+	} else {
+		server := fakellm.New(fakellm.Options{Model: PlaceholderModel})
+		url, err := server.Start()
+		if err != nil {
+			return stop, fmt.Errorf("starting the offline stand-in model: %v", err)
+		}
+		fmt.Fprintf(os.Stderr, "generate: no --llm_base_url: using the offline stand-in model at %s; its instructions are PLACEHOLDER text, not model output\n", url)
+		g.LLM.BaseURL, g.LLM.Placeholder, stop = url, true, server.Close
+	}
+	if g.LLM.Model == "" {
+		g.LLM.Model = PlaceholderModel
+	}
+	return stop, nil
+}
+
+// PlaceholderModel names the offline stand-in's model in outputs.
+const PlaceholderModel = "xinstruct-placeholder"
 
 func run(ctx context.Context, cfg Config) error {
 	if err := cfg.Validate(); err != nil {

@@ -5,14 +5,17 @@ import (
 	"sort"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/io/docio"
 	"github.com/xinstruct/xinstruct/io/recordio"
 	"github.com/xinstruct/xinstruct/io/shardio"
 	"github.com/xinstruct/xinstruct/transforms/clean"
 	"github.com/xinstruct/xinstruct/transforms/dedup"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
+	"github.com/xinstruct/xinstruct/transforms/instruct"
 	"github.com/xinstruct/xinstruct/transforms/langid"
 	"github.com/xinstruct/xinstruct/transforms/quality"
 )
@@ -25,14 +28,40 @@ type Result struct {
 }
 
 // Build adds the generate job to s: ingest (read, normalize, bound length, identify
-// language, check script, filter quality, deduplicate), then sharded atomic output and
-// the funnel report. It panics if cfg is invalid (call cfg.Validate first for an error).
+// language, check script, filter quality, deduplicate), then, unless cfg.StopAfter is
+// "ingest", instruction generation; then sharded atomic output and the funnel report. It
+// panics if cfg is invalid (call cfg.Validate first for an error).
 func Build(s beam.Scope, cfg Config) Result {
 	if err := cfg.Validate(); err != nil {
 		panic(fmt.Sprintf("generate.Build: %v", err))
 	}
 	temp := fsx.Join(cfg.Output, TempRoot, cfg.RunID)
+	kept, rejected, counts := ingest(s, cfg, temp)
+	lines := []beam.PCollection{recordio.FormatDocs(s, "clean", kept)}
+	owned := []string{"clean", "rejected"}
 
+	if cfg.StopAfter != StageIngest {
+		pairs, genRejected, genCounts := instruct.Generate(s, cfg.Generate, kept, stats.CountElms(s, kept))
+		rejected = append(rejected, genRejected)
+		counts = append(counts, genCounts, funnel.CountPairs(s, funnel.OutKey(record.StageGenerate), pairs))
+		lines = append(lines, recordio.FormatPairs(s, "pairs", pairs))
+		owned = append(owned, "pairs")
+	}
+
+	allRejected := beam.Flatten(s, rejected...)
+	counts = append(counts, funnel.CountRejected(s, allRejected))
+	lines = append(lines, recordio.FormatRejected(s, allRejected))
+	temps := shardio.Write(s, shardio.WriteParams{TempDir: fsx.Join(temp, "out"), Ext: ".jsonl", MaxShardBytes: cfg.MaxShardBytes},
+		beam.Flatten(s, lines...))
+	shards := shardio.Commit(s, shardio.CommitParams{Prefix: cfg.Output, Ext: ".jsonl", OwnedDirs: owned, Invalidate: []string{SuccessFile}}, temps)
+	allCounts := beam.Flatten(s, counts...)
+	finalize(s, cfg, shards, allCounts)
+	return Result{Kept: kept, Rejected: allRejected, Counts: allCounts}
+}
+
+// ingest returns the clean documents, the dead letters of each ingest step, and the
+// funnel counts of ingest.
+func ingest(s beam.Scope, cfg Config, temp string) (kept beam.PCollection, rejected, counts []beam.PCollection) {
 	read, readRejected := docio.Read(s, cfg.Input, docio.Options{MaxRecordBytes: cfg.MaxRecordBytes})
 	docs, normRejected := clean.Normalize(s, read)
 	// Length before language ID: it is cheap and keeps megabyte records away from the detector.
@@ -43,21 +72,13 @@ func Build(s beam.Scope, cfg Config) Result {
 	// Deduplicate last, among documents that passed every check: a duplicate of a
 	// rejected record must not shadow a good one.
 	kept, dupRejected := dedup.Exact(s, dedup.Params{TempDir: temp}, docs)
-
-	rejected := beam.Flatten(s, readRejected, normRejected, lengthRejected, langRejected, scriptRejected, qualityRejected, dupRejected)
-	counts := beam.Flatten(s,
+	rejected = []beam.PCollection{readRejected, normRejected, lengthRejected, langRejected, scriptRejected, qualityRejected, dupRejected}
+	counts = []beam.PCollection{
 		funnel.CountAll(s, funnel.KeyRead, read),
 		funnel.CountAll(s, funnel.KeyRead, readRejected),
 		funnel.CountDocs(s, funnel.KeyKept, kept),
-		funnel.CountRejected(s, rejected),
-	)
-
-	lines := beam.Flatten(s, recordio.FormatDocs(s, "clean", kept), recordio.FormatRejected(s, rejected))
-	temps := shardio.Write(s, shardio.WriteParams{TempDir: fsx.Join(temp, "out"), Ext: ".jsonl", MaxShardBytes: cfg.MaxShardBytes}, lines)
-	shards := shardio.Commit(s, shardio.CommitParams{Prefix: cfg.Output, Ext: ".jsonl",
-		OwnedDirs: []string{"clean", "rejected"}, Invalidate: []string{SuccessFile}}, temps)
-	finalize(s, cfg, shards, counts)
-	return Result{Kept: kept, Rejected: rejected, Counts: counts}
+	}
+	return kept, rejected, counts
 }
 
 func sortStrings(s []string) { sort.Strings(s) }

@@ -63,6 +63,7 @@ func TestEveryRejectionReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig()
+	cfg.StopAfter = StageIngest
 	cfg.Input = []string{filepath.Join(in, "*.jsonl")}
 	cfg.Output = t.TempDir()
 	o := runJob(t, cfg)

@@ -33,6 +33,7 @@ func runJob(t *testing.T, cfg Config) jobOutput {
 
 type jobOutput struct {
 	clean    []recordio.CleanDoc
+	pairs    []recordio.PairLine
 	rejected []recordio.RejectedLine
 	funnel   funnel.Report
 	manifest Manifest
@@ -65,6 +66,16 @@ func readOutput(t *testing.T, out string) jobOutput {
 			o.clean = append(o.clean, d)
 		})
 	}
+	files, _ = filepath.Glob(filepath.Join(out, "pairs", "*", "part-*.jsonl"))
+	for _, f := range files {
+		eachLine(t, f, func(b []byte) {
+			var p recordio.PairLine
+			if err := json.Unmarshal(b, &p); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			o.pairs = append(o.pairs, p)
+		})
+	}
 	files, _ = filepath.Glob(filepath.Join(out, "rejected", "*", "part-*.jsonl"))
 	for _, f := range files {
 		eachLine(t, f, func(b []byte) {
@@ -95,22 +106,32 @@ func eachLine(t *testing.T, path string, fn func([]byte)) {
 	}
 }
 
-// checkFunnel asserts the identity a user relies on: every record read is in exactly one
-// output file, and the funnel and the manifest say so.
+// checkFunnel asserts the identities a user relies on: every record read is in exactly
+// one output file, every stage's input is in its output or its dead letters, and the
+// funnel and the manifest say so.
 func checkFunnel(t *testing.T, o jobOutput) {
 	t.Helper()
 	r := o.funnel
 	if !r.Balanced || r.Read != r.Kept+r.Rejected {
 		t.Errorf("funnel: read %d != kept %d + rejected %d", r.Read, r.Kept, r.Rejected)
 	}
-	if int64(len(o.clean)) != r.Kept || int64(len(o.rejected)) != r.Rejected {
-		t.Errorf("files hold %d kept and %d rejected, the funnel says %d and %d", len(o.clean), len(o.rejected), r.Kept, r.Rejected)
+	rejected, pairs, stageIn := r.Rejected, int64(0), int64(0)
+	for _, st := range r.Stages {
+		if !st.Balanced || st.In != st.Out+st.Rejected {
+			t.Errorf("stage %s: in %d != out %d + rejected %d", st.Name, st.In, st.Out, st.Rejected)
+		}
+		rejected += st.Rejected
+		pairs += st.Out
+		stageIn += st.In
+	}
+	if int64(len(o.clean)) != r.Kept || int64(len(o.rejected)) != rejected || int64(len(o.pairs)) != pairs {
+		t.Errorf("files hold %d kept, %d rejected, %d pairs; the funnel says %d, %d, %d", len(o.clean), len(o.rejected), len(o.pairs), r.Kept, rejected, pairs)
 	}
 	var inManifest int64
 	for _, d := range o.manifest.Outputs {
 		inManifest += d.Records
 	}
-	if inManifest != r.Read {
-		t.Errorf("manifest lists %d records, %d were read", inManifest, r.Read)
+	if inManifest != r.Read+stageIn {
+		t.Errorf("manifest lists %d records; %d were read and %d entered later stages", inManifest, r.Read, stageIn)
 	}
 }

@@ -13,6 +13,7 @@ import (
 )
 
 func init() {
+	register.DoFn2x0[record.Pair, func(string, int)](&pairCountFn{})
 	register.DoFn2x0[record.Doc, func(string, int)](&docCountFn{})
 	register.DoFn2x0[record.Rejected, func(string, int)](&rejectedCountFn{})
 	register.DoFn2x0[beam.T, func(string, int)](&constCountFn{})
@@ -34,8 +35,15 @@ func CountDocs(s beam.Scope, name string, docs beam.PCollection) beam.PCollectio
 	return stats.SumPerKey(s, beam.ParDo(s, &docCountFn{Prefix: name + "/"}, docs))
 }
 
-// CountRejected counts PCollection<record.Rejected> per reason under the key
-// "rejected/"+reason, and returns PCollection<KV<string, int>>.
+// CountPairs counts PCollection<record.Pair> per language under the key
+// name+"/"+lang, and returns PCollection<KV<string, int>>.
+func CountPairs(s beam.Scope, name string, pairs beam.PCollection) beam.PCollection {
+	s = s.Scope("funnel.CountPairs")
+	return stats.SumPerKey(s, beam.ParDo(s, &pairCountFn{Prefix: name + "/"}, pairs))
+}
+
+// CountRejected counts PCollection<record.Rejected> per stage and reason under the key
+// "rejected/"+stage+"/"+reason, and returns PCollection<KV<string, int>>.
 func CountRejected(s beam.Scope, rejected beam.PCollection) beam.PCollection {
 	s = s.Scope("funnel.CountRejected")
 	return stats.SumPerKey(s, beam.ParDo(s, &rejectedCountFn{}, rejected))
@@ -73,10 +81,19 @@ func (fn *docCountFn) ProcessElement(d record.Doc, _ func(string, int)) {
 	fn.counts[fn.Prefix+d.Lang]++
 }
 
+type pairCountFn struct {
+	Prefix string
+	bundleCounts
+}
+
+func (fn *pairCountFn) ProcessElement(p record.Pair, _ func(string, int)) {
+	fn.counts[fn.Prefix+p.Lang]++
+}
+
 type rejectedCountFn struct{ bundleCounts }
 
 func (fn *rejectedCountFn) ProcessElement(r record.Rejected, _ func(string, int)) {
-	fn.counts[KeyRejected+"/"+r.Reason]++
+	fn.counts[KeyRejected+"/"+r.Stage+"/"+r.Reason]++
 }
 
 type constCountFn struct {

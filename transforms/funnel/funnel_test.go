@@ -22,10 +22,10 @@ func TestCountsAddUpAcrossBundles(t *testing.T) {
 		docs = append(docs, record.Doc{Lang: []string{"fi", "sw", "th"}[i%3]})
 	}
 	d := beam.Reshuffle(s, beam.CreateList(s, docs)) // several bundles on prism
-	rej := beam.CreateList(s, []record.Rejected{{Reason: "too_short"}, {Reason: "too_short"}, {Reason: "duplicate"}})
+	rej := beam.CreateList(s, []record.Rejected{{Stage: "ingest", Reason: "too_short"}, {Stage: "ingest", Reason: "too_short"}, {Stage: "ingest", Reason: "duplicate"}})
 	counts := beam.Flatten(s, CountDocs(s, KeyKept, d), CountRejected(s, rej), CountAll(s, KeyRead, d))
 	passert.Equals(s, beam.ParDo(s, formatCount, counts),
-		"kept/fi=334", "kept/sw=333", "kept/th=333", "rejected/too_short=2", "rejected/duplicate=1", "read=1000")
+		"kept/fi=334", "kept/sw=333", "kept/th=333", "rejected/ingest/too_short=2", "rejected/ingest/duplicate=1", "read=1000")
 	ptest.RunAndValidate(t, p)
 }
 
@@ -34,12 +34,30 @@ func formatCount(k string, n int) string { return fmt.Sprintf("%s=%d", k, n) }
 func init() { register.Function2x1(formatCount) }
 
 func TestReportBalance(t *testing.T) {
-	r := FromCounts(map[string]int64{"read": 10, "kept/fi": 6, "kept/sw": 1, "rejected/too_short": 2, "rejected/duplicate": 1})
+	r := FromCounts(map[string]int64{"read": 10, "kept/fi": 6, "kept/sw": 1, "rejected/ingest/too_short": 2, "rejected/ingest/duplicate": 1})
 	if !r.Balanced || r.Kept != 7 || r.Rejected != 3 || r.KeptByLanguage["fi"] != 6 || r.RejectedByReason["duplicate"] != 1 {
 		t.Fatalf("report %+v", r)
 	}
 	lost := FromCounts(map[string]int64{"read": 10, "kept/fi": 6})
 	if lost.Balanced || !strings.Contains(lost.Summary(), "4 records unaccounted for") {
 		t.Fatalf("an unbalanced funnel was not reported:\n%s", lost.Summary())
+	}
+}
+
+func TestStageReport(t *testing.T) {
+	r := FromCounts(map[string]int64{
+		"generate/in/fi": 5, "generate/out/fi": 4, "rejected/generate/llm_truncated": 1,
+		"llm/generate/fi/requests": 3, "llm/generate/fi/cache_hits": 2, "llm/generate/fi/prompt_tokens": 1000, "llm/generate/fi/completion_tokens": 100,
+	}, "generate")
+	r.PriceUsage("generate", 1, 10) // per million: 1000*1 + 100*10 = 2000 -> 0.002
+	if len(r.Stages) != 1 || !r.Stages[0].Balanced || r.Stages[0].Out != 4 || r.Stages[0].RejectedByReason["llm_truncated"] != 1 {
+		t.Fatalf("stage %+v", r.Stages)
+	}
+	u := r.LLM["generate"]["fi"]
+	if u.Requests != 3 || u.CacheHits != 2 || u.Cost < 0.00199 || u.Cost > 0.00201 {
+		t.Fatalf("usage %+v", u)
+	}
+	if r.Rejected != 0 {
+		t.Fatal("a generate-stage dead letter was counted as an ingest rejection")
 	}
 }

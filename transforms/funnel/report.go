@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/xinstruct/xinstruct/internal/record"
 )
 
-// Report is the funnel of one run, as written to report/funnel.json.
+// Report is the funnel of one run, as written to report/funnel.json. The top-level
+// fields are ingest's; Stages follow the later stages in order.
 type Report struct {
 	Read             int64            `json:"read"`
 	Kept             int64            `json:"kept"`
@@ -16,26 +20,131 @@ type Report struct {
 	RejectedByReason map[string]int64 `json:"rejected_by_reason"`
 	// Balanced is read == kept + rejected: every record read ended in exactly one place.
 	Balanced bool `json:"balanced"`
+
+	Stages []StageReport `json:"stages,omitempty"`
+	// LLM is the usage of each stage's model calls, per language.
+	LLM map[string]map[string]*Usage `json:"llm,omitempty"`
+	// Placeholder says the instructions were written by the project's fake model.
+	Placeholder bool `json:"placeholder,omitempty"`
 }
 
-// FromCounts builds the report from the counts of CountDocs (under KeyKept),
-// CountRejected and CountAll (under KeyRead).
-func FromCounts(counts map[string]int64) Report {
+// StageReport is the funnel of one stage after ingest: In = Out + Rejected.
+type StageReport struct {
+	Name             string           `json:"name"`
+	In               int64            `json:"in"`
+	Out              int64            `json:"out"`
+	OutByLanguage    map[string]int64 `json:"out_by_language"`
+	Rejected         int64            `json:"rejected"`
+	RejectedByReason map[string]int64 `json:"rejected_by_reason"`
+	Balanced         bool             `json:"balanced"`
+}
+
+// Usage counts a stage's model calls in one language.
+type Usage struct {
+	Requests         int64   `json:"requests"` // calls made (not served from the store)
+	CacheHits        int64   `json:"cache_hits"`
+	Retries          int64   `json:"retries"`
+	Failures         int64   `json:"failures"`
+	PromptTokens     int64   `json:"prompt_tokens"`
+	CompletionTokens int64   `json:"completion_tokens"`
+	Cost             float64 `json:"cost"`
+}
+
+// Keys for stages after ingest: "<stage>/in/<lang>" counts what entered the stage (the
+// stage's own DoFn counts it), "<stage>/out/<lang>" what left it; its dead letters are
+// "rejected/<stage>/<reason>". "llm/<stage>/<lang>/<counter>" count model usage.
+const (
+	keyIn  = "in"
+	keyOut = "out"
+	KeyLLM = "llm"
+)
+
+// InKey and OutKey name a stage's in and out counts.
+func InKey(stage string) string  { return stage + "/" + keyIn }
+func OutKey(stage string) string { return stage + "/" + keyOut }
+
+// FromCounts builds the report from the run's counts, for the stages named (in order).
+func FromCounts(counts map[string]int64, stages ...string) Report {
 	r := Report{KeptByLanguage: map[string]int64{}, RejectedByReason: map[string]int64{}}
+	byStage := map[string]*StageReport{}
+	for _, st := range stages {
+		byStage[st] = &StageReport{Name: st, OutByLanguage: map[string]int64{}, RejectedByReason: map[string]int64{}}
+	}
 	for k, n := range counts {
+		parts := strings.Split(k, "/")
 		switch {
 		case k == KeyRead:
 			r.Read += n
-		case strings.HasPrefix(k, KeyKept+"/"):
+		case parts[0] == KeyKept && len(parts) == 2:
 			r.Kept += n
-			r.KeptByLanguage[strings.TrimPrefix(k, KeyKept+"/")] += n
-		case strings.HasPrefix(k, KeyRejected+"/"):
+			r.KeptByLanguage[parts[1]] += n
+		case parts[0] == KeyRejected && len(parts) == 3 && parts[1] == record.StageIngest:
 			r.Rejected += n
-			r.RejectedByReason[strings.TrimPrefix(k, KeyRejected+"/")] += n
+			r.RejectedByReason[parts[2]] += n
+		case parts[0] == KeyRejected && len(parts) == 3 && byStage[parts[1]] != nil:
+			st := byStage[parts[1]]
+			st.Rejected += n
+			st.RejectedByReason[parts[2]] += n
+		case len(parts) == 3 && byStage[parts[0]] != nil && parts[1] == keyIn:
+			byStage[parts[0]].In += n
+		case len(parts) == 3 && byStage[parts[0]] != nil && parts[1] == keyOut:
+			byStage[parts[0]].Out += n
+			byStage[parts[0]].OutByLanguage[parts[2]] += n
+		case parts[0] == KeyLLM && len(parts) == 4:
+			r.addUsage(parts[1], parts[2], parts[3], n)
 		}
 	}
 	r.Balanced = r.Read == r.Kept+r.Rejected
+	for _, st := range stages {
+		s := byStage[st]
+		s.Balanced = s.In == s.Out+s.Rejected
+		r.Stages = append(r.Stages, *s)
+	}
 	return r
+}
+
+func (r *Report) addUsage(stage, lang, counter string, n int64) {
+	if r.LLM == nil {
+		r.LLM = map[string]map[string]*Usage{}
+	}
+	if r.LLM[stage] == nil {
+		r.LLM[stage] = map[string]*Usage{}
+	}
+	u := r.LLM[stage][lang]
+	if u == nil {
+		u = &Usage{}
+		r.LLM[stage][lang] = u
+	}
+	switch counter {
+	case "requests":
+		u.Requests += n
+	case "cache_hits":
+		u.CacheHits += n
+	case "retries":
+		u.Retries += n
+	case "failures":
+		u.Failures += n
+	case "prompt_tokens":
+		u.PromptTokens += n
+	case "completion_tokens":
+		u.CompletionTokens += n
+	}
+}
+
+// PriceUsage sets the cost of a stage's usage from its prices per million tokens.
+func (r *Report) PriceUsage(stage string, inputPerM, outputPerM float64) {
+	for _, u := range r.LLM[stage] {
+		u.Cost = (float64(u.PromptTokens)*inputPerM + float64(u.CompletionTokens)*outputPerM) / 1e6
+	}
+}
+
+// AllBalanced reports whether ingest and every stage balance.
+func (r Report) AllBalanced() bool {
+	ok := r.Balanced
+	for _, s := range r.Stages {
+		ok = ok && s.Balanced
+	}
+	return ok
 }
 
 // Summary renders the report as a short table for a terminal.
@@ -55,7 +164,37 @@ func (r Report) Summary() string {
 	} else {
 		fmt.Fprintf(&b, "read == kept + rejected: NO (%d records unaccounted for)\n", r.Read-r.Kept-r.Rejected)
 	}
+	for _, s := range r.Stages {
+		fmt.Fprintf(&b, "\n%s: in %d, out %d, rejected %d (in == out + rejected: %s)\n", s.Name, s.In, s.Out, s.Rejected, yesNo(s.Balanced))
+		for _, k := range slices.Sorted(maps.Keys(s.RejectedByReason)) {
+			fmt.Fprintf(&b, "  %-26s %8d\n", k, s.RejectedByReason[k])
+		}
+		if usage := r.LLM[s.Name]; usage != nil {
+			var t Usage
+			for _, u := range usage {
+				t.Requests += u.Requests
+				t.CacheHits += u.CacheHits
+				t.Retries += u.Retries
+				t.Failures += u.Failures
+				t.PromptTokens += u.PromptTokens
+				t.CompletionTokens += u.CompletionTokens
+				t.Cost += u.Cost
+			}
+			fmt.Fprintf(&b, "  model calls %d, from store %d, retries %d, failed %d, tokens %d in + %d out, cost %s\n",
+				t.Requests, t.CacheHits, t.Retries, t.Failures, t.PromptTokens, t.CompletionTokens, strconv.FormatFloat(t.Cost, 'f', 4, 64))
+		}
+	}
+	if r.Placeholder {
+		b.WriteString("\nNOTE: the instructions are PLACEHOLDER text from the offline stand-in model, not model output.\n")
+	}
 	return b.String()
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "NO"
 }
 
 func pct(n, of int64) string {

@@ -1,0 +1,89 @@
+// Command fakellm serves the project's fake OpenAI-compatible API (package
+// internal/fakellm) until SIGINT or SIGTERM. Its answers are placeholders, not model output.
+//
+//	go run ./internal/fakellm/cmd/fakellm --latency=200ms --error_rate=0.05 --error_kinds=500,429,reset
+//
+// Point a client at the printed base URL (e.g. OPENAI_BASE_URL or the pipeline's base URL
+// flag); any API key is accepted. GET /fake/stats shows what it has seen.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/xinstruct/xinstruct/internal/fakellm"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "fakellm:", err)
+		os.Exit(2)
+	}
+}
+
+// run parses args, serves until ctx is done, and returns after shutting down.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("fakellm", flag.ContinueOnError)
+	var (
+		addr       = fs.String("addr", "127.0.0.1:8089", "address to listen on")
+		latency    = fs.Duration("latency", 0, "latency added to every request")
+		jitter     = fs.Duration("latency_jitter", 0, "uniform extra latency in [0, jitter)")
+		maxConc    = fs.Int("max_concurrency", 0, "requests served at once above this get 429; 0 = unlimited")
+		retryAfter = fs.Duration("retry_after", fakellm.DefaultRetryAfter, "what a 429 tells the client to wait")
+		errorRate  = fs.Float64("error_rate", 0, "fraction of chat and embedding requests that fail transiently")
+		errorKinds = fs.String("error_kinds", "", "comma-separated transient fault kinds (default all): 500,503,429,malformed_body,empty_choices,truncated,reset,timeout")
+		seed       = fs.Uint64("seed", 0, "seeds which arrivals fail")
+		model      = fs.String("model", fakellm.DefaultModel, "model name echoed when a request has none")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	kinds, err := fakellm.ParseErrorKinds(*errorKinds)
+	if err != nil {
+		return err
+	}
+	opts := fakellm.Options{
+		Latency: *latency, LatencyJitter: *jitter, MaxConcurrency: *maxConc, RetryAfter: *retryAfter,
+		ErrorRate: *errorRate, ErrorKinds: kinds, Seed: *seed, Model: *model,
+	}
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := fakellm.New(opts)
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "fakellm: placeholder answers (not model output) at http://%s/v1\n", ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	srv.Close() // releases held requests, so that Shutdown need not wait for them
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,268 @@
+package llm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/xinstruct/xinstruct/internal/llm/store"
+)
+
+// APIKeyEnv is the environment variable the API key is read from.
+const APIKeyEnv = "OPENAI_API_KEY"
+
+// Client calls one model. It is safe for concurrent use; build one per DoFn instance in
+// Setup, and Close it in Teardown.
+type Client struct {
+	cfg    Config
+	api    *openai.Client
+	store  store.Store
+	limits *limits
+	budget *budget
+	slots  chan struct{}
+}
+
+// New builds a Client for cfg, reading the API key from the environment.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("llm: %v", err)
+	}
+	key := os.Getenv(APIKeyEnv)
+	var ocfg openai.ClientConfig
+	if cfg.APIType == "azure" {
+		ocfg = openai.DefaultAzureConfig(key, cfg.BaseURL)
+		ocfg.APIVersion = cfg.APIVersion
+	} else {
+		ocfg = openai.DefaultConfig(key)
+		if cfg.BaseURL != "" {
+			ocfg.BaseURL = cfg.BaseURL
+		}
+	}
+	ocfg.HTTPClient = &http.Client{Transport: retryAfterTransport{base: sharedTransport(cfg.MaxInFlight)}}
+	st, err := store.Open(ctx, cfg.Store)
+	if err != nil {
+		return nil, fmt.Errorf("llm: opening the response store: %v", err)
+	}
+	return &Client{
+		cfg:    cfg,
+		api:    openai.NewClientWithConfig(ocfg),
+		store:  st,
+		limits: sharedLimits(cfg.BaseURL, cfg.Model, cfg.RPM, cfg.TPM),
+		budget: sharedBudget(cfg.RunID, cfg.MaxRequests, cfg.MaxCost),
+		slots:  sharedSlots(cfg.BaseURL, cfg.Model, cfg.MaxInFlight),
+	}, nil
+}
+
+// Close releases the store.
+func (c *Client) Close() error { return c.store.Close() }
+
+// Config returns the client's configuration.
+func (c *Client) Config() Config { return c.cfg }
+
+var (
+	slotsMu  sync.Mutex
+	slotsFor = map[string]chan struct{}{}
+	httpMu   sync.Mutex
+	httpT    *http.Transport
+)
+
+// sharedSlots bounds the requests in flight to one endpoint and model across the process.
+func sharedSlots(baseURL, model string, n int) chan struct{} {
+	slotsMu.Lock()
+	defer slotsMu.Unlock()
+	key := fmt.Sprintf("%s|%s|%d", baseURL, model, n)
+	if s := slotsFor[key]; s != nil {
+		return s
+	}
+	s := make(chan struct{}, n)
+	slotsFor[key] = s
+	return s
+}
+
+// sharedTransport keeps enough idle connections for the requests in flight: the default
+// two per host would make most requests open a new connection.
+func sharedTransport(inFlight int) *http.Transport {
+	httpMu.Lock()
+	defer httpMu.Unlock()
+	if httpT == nil {
+		httpT = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	httpT.MaxIdleConnsPerHost = max(httpT.MaxIdleConnsPerHost, 2*inFlight)
+	httpT.MaxIdleConns = max(httpT.MaxIdleConns, 4*inFlight)
+	return httpT
+}
+
+// ChatRequest is one chat call.
+type ChatRequest struct {
+	Template  string    // id@version of the prompt template, part of the key
+	Messages  []Message //
+	Candidate int       // candidate index: distinct candidates are distinct requests
+	// Schema, when set, asks for JSON conforming to it (structured output, where the
+	// server supports it).
+	Schema     json.RawMessage
+	SchemaName string
+}
+
+// Reply is a usable answer.
+type Reply struct {
+	Content          string
+	PromptTokens     int
+	CompletionTokens int
+	Cached           bool // from the store: no call was made
+	Retries          int  // transient failures retried before this answer
+	Placeholder      bool // from the project's fake server
+	Key              string
+}
+
+func (c *Client) key(r ChatRequest) string {
+	return keyMaterial{Kind: "chat", Model: c.cfg.Model, Template: r.Template, Messages: r.Messages,
+		Sampling: c.cfg.Sampling, Schema: r.Schema, Candidate: r.Candidate}.key()
+}
+
+// Chat returns the model's answer to r: from the store when it has one, otherwise from
+// the model, stored before Chat returns. A *Failure (see AsFailure) means the element
+// should be dead-lettered; any other error is a failure of the job's environment (the
+// store, offline mode) and should fail the bundle.
+func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, error) {
+	key := c.key(r)
+	if e, ok, err := c.store.Get(ctx, key); err != nil {
+		return Reply{}, nil, fmt.Errorf("llm: reading the response store: %v", err)
+	} else if ok {
+		reply, f := c.replyFrom(e, true, 0)
+		return reply, f, nil
+	}
+	if c.cfg.Offline {
+		return Reply{}, nil, fmt.Errorf("llm: offline, and the response store %s has no answer for request %s (template %s, model %s): run once online, or point --response_store at the store that has it",
+			c.cfg.Store, key[:16], r.Template, c.cfg.Model)
+	}
+	promptTokens := approxTokens(r.Messages)
+	worst := c.cfg.Price.Cost(promptTokens, c.cfg.Sampling.MaxTokens)
+	if err := c.budget.reserve(worst); err != nil {
+		f, _ := AsFailure(err)
+		return Reply{}, f, nil
+	}
+	resp, retries, f, err := c.send(ctx, r, promptTokens)
+	if err != nil || f != nil {
+		c.budget.settle(worst, 0)
+		if f != nil {
+			f.Detail = fmt.Sprintf("%s (after %d retries)", f.Detail, retries)
+		}
+		return Reply{}, f, err
+	}
+	e := store.Entry{Key: key, Model: c.cfg.Model, ResponseModel: resp.Model, Template: r.Template,
+		PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens,
+		CreatedAt: time.Now().UTC(), Placeholder: c.cfg.Placeholder}
+	for _, ch := range resp.Choices {
+		e.Content = append(e.Content, ch.Message.Content)
+		e.FinishReason = append(e.FinishReason, string(ch.FinishReason))
+	}
+	c.budget.settle(worst, c.cfg.Price.Cost(e.PromptTokens, e.CompletionTokens))
+	// Stored before anything else happens to it: from here on, no retry, re-run or crash
+	// pays for this answer again.
+	if err := c.store.Put(ctx, e); err != nil {
+		return Reply{}, nil, fmt.Errorf("llm: writing the response store: %v", err)
+	}
+	reply, f := c.replyFrom(e, false, retries)
+	return reply, f, nil
+}
+
+// replyFrom turns a stored entry into a reply, or into the failure it records: an
+// answer cut by max_tokens or refused by a content filter is stored too (it was paid
+// for), and is the same failure on every run.
+func (c *Client) replyFrom(e store.Entry, cached bool, retries int) (Reply, *Failure) {
+	reply := Reply{PromptTokens: e.PromptTokens, CompletionTokens: e.CompletionTokens, Cached: cached,
+		Retries: retries, Placeholder: e.Placeholder, Key: e.Key}
+	if len(e.Content) == 0 {
+		return reply, &Failure{Reason: ReasonEmptyAnswer, Detail: "no choices"}
+	}
+	reply.Content = e.Content[0]
+	switch e.FinishReason[0] {
+	case string(openai.FinishReasonLength):
+		return reply, &Failure{Reason: ReasonTruncated, Detail: fmt.Sprintf("cut at max_tokens=%d", c.cfg.Sampling.MaxTokens)}
+	case string(openai.FinishReasonContentFilter):
+		return reply, &Failure{Reason: ReasonContentFilter, Detail: "finish_reason content_filter"}
+	}
+	if reply.Content == "" {
+		return reply, &Failure{Reason: ReasonEmptyAnswer, Detail: "empty content"}
+	}
+	return reply, nil
+}
+
+func (c *Client) request(r ChatRequest) openai.ChatCompletionRequest {
+	req := openai.ChatCompletionRequest{
+		Model:       c.cfg.Model,
+		Temperature: c.cfg.Sampling.Temperature,
+		TopP:        c.cfg.Sampling.TopP,
+		MaxTokens:   c.cfg.Sampling.MaxTokens,
+	}
+	for _, m := range r.Messages {
+		req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
+	}
+	if r.Candidate > 0 {
+		// Distinct candidates must be distinct requests to the server too: a seed per
+		// candidate varies a sampling server's answer and a caching proxy's key.
+		seed := r.Candidate
+		req.Seed = &seed
+	}
+	if len(r.Schema) > 0 {
+		req.ResponseFormat = &openai.ChatCompletionResponseFormat{
+			Type:       openai.ChatCompletionResponseFormatTypeJSONSchema,
+			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{Name: r.SchemaName, Schema: r.Schema, Strict: true},
+		}
+	}
+	return req
+}
+
+// send makes the call, retrying transient failures.
+func (c *Client) send(ctx context.Context, r ChatRequest, promptTokens int) (openai.ChatCompletionResponse, int, *Failure, error) {
+	req := c.request(r)
+	for attempt := 0; ; attempt++ {
+		if err := c.limits.wait(ctx, promptTokens+c.cfg.Sampling.MaxTokens); err != nil {
+			return openai.ChatCompletionResponse{}, attempt, nil, err
+		}
+		resp, retryAfter, err := c.attempt(ctx, req)
+		if err == nil {
+			return resp, attempt, nil, nil
+		}
+		if ctx.Err() != nil {
+			return resp, attempt, nil, ctx.Err()
+		}
+		transient, f := classify(err)
+		if !transient {
+			return resp, attempt, f, nil
+		}
+		if attempt >= c.cfg.MaxRetries {
+			return resp, attempt, &Failure{Reason: ReasonGaveUp, Detail: err.Error()}, nil
+		}
+		select {
+		case <-time.After(c.cfg.Backoff.Delay(attempt+1, retryAfter)):
+		case <-ctx.Done():
+			return resp, attempt, nil, ctx.Err()
+		}
+	}
+}
+
+// attempt sends one request while holding a concurrency slot: a call backing off does
+// not hold one, so others keep the pipe full.
+func (c *Client) attempt(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, time.Duration, error) {
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return openai.ChatCompletionResponse{}, 0, ctx.Err()
+	}
+	defer func() { <-c.slots }()
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	actx, retryAfter := withRetryAfterSlot(actx)
+	resp, err := c.api.CreateChatCompletion(actx, req)
+	if err == nil && len(resp.Choices) == 0 {
+		err = errEmptyAnswer
+	}
+	return resp, *retryAfter, err
+}

@@ -1,0 +1,240 @@
+package llm
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xinstruct/xinstruct/internal/fakellm"
+)
+
+// testClient starts a fake server with opts and returns a client for it with a fresh
+// store. Tests give each client a distinct model name: rate limits, slots and budgets are
+// shared per process by endpoint and model, as they would be on a worker.
+func testClient(t *testing.T, opts fakellm.Options, edit func(*Config)) (*Client, *fakellm.Server, Config) {
+	t.Helper()
+	srv := fakellm.New(opts)
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	cfg := DefaultConfig()
+	cfg.BaseURL = url
+	cfg.Model = "m-" + strings.ReplaceAll(t.Name(), "/", "-")
+	cfg.Store = t.TempDir()
+	cfg.RunID = t.Name()
+	cfg.Timeout = 2 * time.Second
+	cfg.Backoff = Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, srv, cfg
+}
+
+func ask(text string, candidate int) ChatRequest {
+	return ChatRequest{Template: "t@1", Candidate: candidate, Messages: []Message{{Role: "system", Content: "Write an instruction."}, {Role: "user", Content: text}}}
+}
+
+// TestTransientFaultsAreRetried runs 40 distinct requests against a server that fails
+// half of all arrivals with one kind of transient fault, and checks that every request
+// gets its answer, that retries happened, and that the server completed each request
+// exactly once (nothing paid twice).
+func TestTransientFaultsAreRetried(t *testing.T) {
+	for _, kind := range []fakellm.ErrorKind{fakellm.Kind500, fakellm.Kind503, fakellm.Kind429, fakellm.KindMalformedBody,
+		fakellm.KindEmptyChoices, fakellm.KindReset, fakellm.KindTimeout} {
+		t.Run(string(kind), func(t *testing.T) {
+			c, srv, _ := testClient(t, fakellm.Options{ErrorRate: 0.5, ErrorKinds: []fakellm.ErrorKind{kind}, Seed: 7, RetryAfter: 10 * time.Millisecond},
+				func(cfg *Config) {
+					cfg.MaxRetries = 30
+					if kind == fakellm.KindTimeout {
+						cfg.Timeout = 200 * time.Millisecond
+					}
+				})
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			retries, failed := 0, 0
+			for i := range 40 {
+				wg.Go(func() {
+					r, f, err := c.Chat(context.Background(), ask(fmt.Sprintf("document %d", i), 0))
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil || f != nil || r.Content == "" {
+						failed++
+						t.Errorf("request %d: %v %v", i, err, f)
+					}
+					retries += r.Retries
+				})
+			}
+			wg.Wait()
+			st := srv.Stats()
+			if retries == 0 || st.Faults[kind] == 0 {
+				t.Errorf("no %s fault was retried (retries %d, faults %v)", kind, retries, st.Faults)
+			}
+			if st.Completed != 40 || len(st.CompletedByKey) != 40 {
+				t.Errorf("server completed %d answers for %d distinct requests, want 40 and 40", st.Completed, len(st.CompletedByKey))
+			}
+		})
+	}
+}
+
+func TestPermanentFailures(t *testing.T) {
+	c, srv, _ := testClient(t, fakellm.Options{}, nil)
+	for marker, reason := range map[string]string{
+		"FAKE_CONTEXT_LENGTH": ReasonContextLength,
+		"FAKE_CONTENT_FILTER": ReasonContentFilter,
+		"FAKE_BAD_REQUEST":    ReasonBadRequest,
+		"FAKE_TRUNCATE":       ReasonTruncated,
+	} {
+		_, f, err := c.Chat(context.Background(), ask("text with "+marker, 0))
+		if err != nil || f == nil || f.Reason != reason {
+			t.Errorf("%s: failure %v, error %v; want %s", marker, f, err, reason)
+		}
+	}
+	if n := srv.Stats().Requests; n != 4 {
+		t.Errorf("%d requests for 4 permanent failures: they must not be retried", n)
+	}
+	// A truncated answer was paid for: it is stored, and is the same failure next time
+	// without a call.
+	before := srv.Stats().Requests
+	if _, f, _ := c.Chat(context.Background(), ask("text with FAKE_TRUNCATE", 0)); f == nil || f.Reason != ReasonTruncated {
+		t.Errorf("stored truncated answer came back as %v", f)
+	}
+	if srv.Stats().Requests != before {
+		t.Error("a stored truncated answer was asked for again")
+	}
+}
+
+func TestGivesUpAfterMaxRetries(t *testing.T) {
+	c, srv, _ := testClient(t, fakellm.Options{ErrorRate: 1, ErrorKinds: []fakellm.ErrorKind{fakellm.Kind503}}, func(cfg *Config) { cfg.MaxRetries = 3 })
+	_, f, err := c.Chat(context.Background(), ask("x", 0))
+	if err != nil || f == nil || f.Reason != ReasonGaveUp {
+		t.Fatalf("failure %v, error %v; want %s", f, err, ReasonGaveUp)
+	}
+	if n := srv.Stats().Requests; n != 4 {
+		t.Errorf("%d attempts, want 1 + 3 retries", n)
+	}
+}
+
+func TestStoreServesRepeatsAndCandidatesDiffer(t *testing.T) {
+	c, srv, cfg := testClient(t, fakellm.Options{}, nil)
+	first, _, _ := c.Chat(context.Background(), ask("same", 0))
+	again, _, _ := c.Chat(context.Background(), ask("same", 0))
+	if !again.Cached || again.Content != first.Content || first.Cached {
+		t.Errorf("repeat: cached %v, same content %v", again.Cached, again.Content == first.Content)
+	}
+	other, _, _ := c.Chat(context.Background(), ask("same", 1))
+	if other.Cached || other.Content == first.Content {
+		t.Errorf("candidate 1 was served candidate 0's answer")
+	}
+	if n := srv.Stats().Completed; n != 2 {
+		t.Errorf("server answered %d times, want 2", n)
+	}
+	// A new client (a re-run, another worker) on the same store makes no call either.
+	c2, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if r, _, _ := c2.Chat(context.Background(), ask("same", 1)); !r.Cached {
+		t.Error("a second client did not find the stored answer")
+	}
+	if n := srv.Stats().Completed; n != 2 {
+		t.Errorf("server answered %d times after the re-run, want 2", n)
+	}
+}
+
+func TestOfflineMissFailsClearly(t *testing.T) {
+	c, srv, _ := testClient(t, fakellm.Options{}, func(cfg *Config) { cfg.Offline = true })
+	_, f, err := c.Chat(context.Background(), ask("never asked", 0))
+	if err == nil || f != nil || !strings.Contains(err.Error(), "offline") {
+		t.Fatalf("offline miss: failure %v, error %v", f, err)
+	}
+	if srv.Stats().Requests != 0 {
+		t.Error("offline mode called the server")
+	}
+}
+
+func TestBudget(t *testing.T) {
+	c, srv, _ := testClient(t, fakellm.Options{}, func(cfg *Config) { cfg.MaxRequests = 3 })
+	var over int
+	for i := range 5 {
+		_, f, err := c.Chat(context.Background(), ask(fmt.Sprint(i), 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f != nil && f.Reason == ReasonBudgetExceeded {
+			over++
+		}
+	}
+	if over != 2 || srv.Stats().Requests != 3 {
+		t.Errorf("%d calls refused and %d made, want 2 and 3", over, srv.Stats().Requests)
+	}
+	// Store hits are free: a cached answer is still served past the cap.
+	if r, f, _ := c.Chat(context.Background(), ask("0", 0)); f != nil || !r.Cached {
+		t.Errorf("a stored answer was refused by the budget: %v", f)
+	}
+
+	c2, srv2, _ := testClient(t, fakellm.Options{}, func(cfg *Config) {
+		cfg.Price = Price{InputPerM: 1e6, OutputPerM: 1e6} // a currency unit a token: the cap bites at once
+		cfg.MaxCost = 300
+		cfg.Sampling.MaxTokens = 100
+	})
+	_, f, _ := c2.Chat(context.Background(), ask(strings.Repeat("long prompt ", 200), 0))
+	if f == nil || f.Reason != ReasonBudgetExceeded || srv2.Stats().Requests != 0 {
+		t.Errorf("a call whose worst case exceeds --max_cost was made (%v)", f)
+	}
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	c, _, _ := testClient(t, fakellm.Options{ErrorRate: 1, ErrorKinds: []fakellm.ErrorKind{fakellm.Kind429}, RetryAfter: 300 * time.Millisecond},
+		func(cfg *Config) { cfg.MaxRetries = 1 })
+	start := time.Now()
+	c.Chat(context.Background(), ask("x", 0))
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("retried after %v, the server asked for 300ms", d)
+	}
+}
+
+func TestRequestsPerMinuteLimit(t *testing.T) {
+	c, _, _ := testClient(t, fakellm.Options{}, func(cfg *Config) { cfg.RPM = 1200 }) // 20/s, burst 20
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() { c.Chat(context.Background(), ask(fmt.Sprint(i), 0)) })
+	}
+	wg.Wait()
+	// 20 go at once (the burst), the other 20 at 20/s.
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("40 requests at 1200 rpm took %v, want about 1s", d)
+	}
+}
+
+func TestAPIKeyIsNeverStored(t *testing.T) {
+	const secret = "sk-test-DO-NOT-LEAK-4242"
+	t.Setenv(APIKeyEnv, secret)
+	c, _, cfg := testClient(t, fakellm.Options{}, nil)
+	c.Chat(context.Background(), ask("x", 0))
+	filepath.Walk(cfg.Store, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			b, _ := os.ReadFile(p)
+			if strings.Contains(string(b), secret) {
+				t.Errorf("the API key is in %s", p)
+			}
+		}
+		return nil
+	})
+	if strings.Contains(fmt.Sprintf("%+v", cfg), secret) {
+		t.Error("the API key is in the Config")
+	}
+}

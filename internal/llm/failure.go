@@ -1,0 +1,89 @@
+package llm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Dead-letter reasons of failed calls.
+const (
+	ReasonContextLength  = "llm_context_length"  // the prompt does not fit the model
+	ReasonContentFilter  = "llm_content_filter"  // the provider refused to answer
+	ReasonBadRequest     = "llm_bad_request"     // any other 4xx: the request itself is wrong
+	ReasonTruncated      = "llm_truncated"       // the answer was cut by max_tokens
+	ReasonEmptyAnswer    = "llm_empty_answer"    // no choices, or empty content, after retries
+	ReasonGaveUp         = "llm_gave_up"         // transient failures outlasted the retries
+	ReasonOfflineMiss    = "llm_offline_miss"    // offline mode, and the store has no answer
+	ReasonBudgetExceeded = "llm_budget_exceeded" // the call would exceed --max_requests or --max_cost
+)
+
+// Failure is a call that did not produce a usable answer. Reason is its dead-letter
+// reason; the caller dead-letters the element rather than failing the bundle.
+type Failure struct {
+	Reason string
+	Detail string
+}
+
+func (f *Failure) Error() string { return f.Reason + ": " + f.Detail }
+
+// AsFailure returns err as a *Failure, if it is one.
+func AsFailure(err error) (*Failure, bool) {
+	var f *Failure
+	ok := errors.As(err, &f)
+	return f, ok
+}
+
+// errEmptyAnswer and errMalformed mark answers that a retry may fix.
+var (
+	errEmptyAnswer = errors.New("the answer has no choices")
+)
+
+// classify says whether err is worth retrying, and if not, which failure it is.
+func classify(err error) (transient bool, permanent *Failure) {
+	var apiErr *openai.APIError
+	if errors.As(err, &apiErr) {
+		return classifyStatus(apiErr.HTTPStatusCode, fmt.Sprint(apiErr.Code), apiErr.Message)
+	}
+	var reqErr *openai.RequestError
+	if errors.As(err, &reqErr) {
+		return classifyStatus(reqErr.HTTPStatusCode, "", fmt.Sprint(reqErr.Err))
+	}
+	if errors.Is(err, errEmptyAnswer) {
+		return true, nil
+	}
+	// A 200 whose body is not the JSON it should be: a proxy or server glitch.
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &syntaxErr) || errors.As(err, &typeErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return true, nil
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
+		return true, nil
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true, nil
+	}
+	return false, &Failure{Reason: ReasonBadRequest, Detail: err.Error()}
+}
+
+func classifyStatus(status int, code, message string) (bool, *Failure) {
+	switch {
+	case status == http.StatusTooManyRequests || status == http.StatusRequestTimeout || status == 409 || status >= 500:
+		return true, nil
+	case code == "context_length_exceeded":
+		return false, &Failure{Reason: ReasonContextLength, Detail: message}
+	case code == "content_filter" || code == "content_policy_violation":
+		return false, &Failure{Reason: ReasonContentFilter, Detail: message}
+	default:
+		return false, &Failure{Reason: ReasonBadRequest, Detail: fmt.Sprintf("HTTP %d: %s", status, message)}
+	}
+}

@@ -1,0 +1,224 @@
+// Package instruct writes English instructions for native texts with a language model:
+// X-Instruction's generation stage.
+package instruct
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/internal/prompts"
+	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
+)
+
+func init() {
+	register.DoFn6x1[context.Context, record.Doc, int, func(record.Pair), func(record.Rejected), func(string, int), error](&generateFn{})
+	register.Emitter1[record.Pair]()
+	register.Emitter2[string, int]()
+}
+
+// TemplateGenerate is the generator's prompt template.
+const TemplateGenerate = "generate_instruction"
+
+// SeedPair is a few-shot example for the generator, as read from --seed_pairs.
+type SeedPair struct {
+	Instruction string `json:"instruction"`
+	Output      string `json:"output"`
+	Lang        string `json:"lang"`
+}
+
+// GenerateParams configure Generate.
+type GenerateParams struct {
+	LLM        llm.Config
+	Candidates int        // instructions per document
+	SeedPairs  []SeedPair // few-shot examples; those in a document's language come first
+	MaxShots   int        // few-shot examples per prompt
+	// ProgressEvery is how often each worker logs the stage's progress; 0 = never.
+	ProgressEvery time.Duration
+}
+
+// Validate reports what is wrong with p.
+func (p GenerateParams) Validate() error {
+	if err := p.LLM.Validate(); err != nil {
+		return err
+	}
+	if p.Candidates < 1 {
+		return fmt.Errorf("candidates %d < 1", p.Candidates)
+	}
+	if p.MaxShots < 0 {
+		return fmt.Errorf("max shots %d < 0", p.MaxShots)
+	}
+	for i, sp := range p.SeedPairs {
+		if strings.TrimSpace(sp.Instruction) == "" || strings.TrimSpace(sp.Output) == "" {
+			return fmt.Errorf("seed pair %d has no instruction or output", i+1)
+		}
+	}
+	return nil
+}
+
+// Generate asks the model for p.Candidates English instructions per document. It takes
+// PCollection<record.Doc> and the number of documents (a singleton PCollection<int>, as stats.CountElms gives,
+// for the progress log's ETA), and returns PCollection<record.Pair>, the dead letters of
+// documents whose call failed (PCollection<record.Rejected>, stage "generate", one per
+// candidate) and counts for the funnel (PCollection<KV<string, int>>: the stage's input,
+// "generate/in/<lang>", and its model usage, "llm/generate/<lang>/<counter>"). It panics at construction time if p is invalid.
+func Generate(s beam.Scope, p GenerateParams, docs, total beam.PCollection) (pairs, rejected, usage beam.PCollection) {
+	s = s.Scope("instruct.Generate")
+	if err := p.Validate(); err != nil {
+		panic(fmt.Sprintf("instruct.Generate: %v", err))
+	}
+	prompts.MustLoad(TemplateGenerate)
+	return beam.ParDo3(s, &generateFn{Params: p}, docs, beam.SideInput{Input: total})
+}
+
+type generateFn struct {
+	Params GenerateParams
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	client   *llm.Client
+	tmpl     *prompts.Template
+	progress *llm.Progress
+	pool     *llm.Pool[outcome]
+	usage    map[string]int
+}
+
+// outcome is what one candidate's call produced: a pair or a dead letter.
+type outcome struct {
+	lang     string
+	pair     record.Pair
+	rejected *record.Rejected
+	reply    llm.Reply
+}
+
+func (fn *generateFn) Setup(ctx context.Context) error {
+	fn.ctx, fn.cancel = context.WithCancel(context.Background())
+	client, err := llm.New(ctx, fn.Params.LLM)
+	if err != nil {
+		return err
+	}
+	fn.client = client
+	fn.tmpl = prompts.MustLoad(TemplateGenerate)
+	fn.progress = llm.StageProgress(record.StageGenerate, fn.Params.LLM.Price, fn.Params.ProgressEvery)
+	return nil
+}
+
+func (fn *generateFn) Teardown() error {
+	fn.cancel()
+	return fn.client.Close()
+}
+
+func (fn *generateFn) StartBundle(context.Context, int, func(record.Pair), func(record.Rejected), func(string, int)) {
+	// Elements in progress beyond the requests in flight are those backing off from a
+	// retry: room for as many again keeps every connection slot busy.
+	fn.pool = llm.NewPool[outcome](2 * fn.Params.LLM.MaxInFlight)
+	fn.usage = map[string]int{}
+}
+
+func (fn *generateFn) ProcessElement(ctx context.Context, d record.Doc, total int, emit func(record.Pair), reject func(record.Rejected), usage func(string, int)) error {
+	fn.progress.SetTotal(int64(total * fn.Params.Candidates))
+	fn.usage[funnel.InKey(record.StageGenerate)+"/"+d.Lang] += fn.Params.Candidates
+	messages, err := fn.tmpl.Render(struct{ LangName, Text string }{prompts.LanguageName(d.Lang), prompts.Untrusted(d.Text)}, fn.examples(d.Lang))
+	if err != nil {
+		return err
+	}
+	for c := 0; c < fn.Params.Candidates; c++ {
+		fn.pool.Go(func() (outcome, error) { return fn.call(d, messages, c) })
+	}
+	return fn.emit(fn.pool.Take, emit, reject)
+}
+
+func (fn *generateFn) FinishBundle(_ context.Context, _ int, emit func(record.Pair), reject func(record.Rejected), usage func(string, int)) error {
+	if err := fn.emit(fn.pool.Wait, emit, reject); err != nil {
+		return err
+	}
+	for k, n := range fn.usage {
+		usage(k, n)
+	}
+	return nil
+}
+
+func (fn *generateFn) call(d record.Doc, messages []llm.Message, candidate int) (outcome, error) {
+	fn.progress.Start()
+	reply, failure, err := fn.client.Chat(fn.ctx, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: candidate})
+	fn.progress.Finish(reply, failure != nil || err != nil)
+	if err != nil {
+		return outcome{}, err
+	}
+	pair := record.Pair{
+		ID: d.ID + "#" + strconv.Itoa(candidate), DocID: d.ID, Lang: d.Lang, Output: d.Text, Source: d.Source, Line: d.Line,
+		Generator: fn.Params.LLM.Model, Template: fn.tmpl.Ref(), Candidate: candidate,
+		PromptTokens: reply.PromptTokens, CompletionTokens: reply.CompletionTokens, Placeholder: reply.Placeholder,
+	}
+	if failure != nil {
+		pair.Instruction = reply.Content
+		r := record.RejectPair(pair, record.StageGenerate, failure.Reason, failure.Detail)
+		return outcome{lang: d.Lang, rejected: &r, reply: reply}, nil
+	}
+	pair.Instruction = CleanInstruction(reply.Content)
+	return outcome{lang: d.Lang, pair: pair, reply: reply}, nil
+}
+
+// emit emits the finished outcomes that take returns, and counts their usage.
+func (fn *generateFn) emit(take func() ([]outcome, error), emit func(record.Pair), reject func(record.Rejected)) error {
+	done, err := take()
+	for _, o := range done {
+		if o.rejected != nil {
+			reject(*o.rejected)
+			fn.usage["llm/generate/"+o.lang+"/failures"]++
+		} else {
+			emit(o.pair)
+		}
+		fn.count(o.lang, o.reply)
+	}
+	return err
+}
+
+func (fn *generateFn) count(lang string, r llm.Reply) {
+	prefix := "llm/generate/" + lang + "/"
+	if r.Cached {
+		fn.usage[prefix+"cache_hits"]++
+		return
+	}
+	fn.usage[prefix+"requests"]++
+	fn.usage[prefix+"retries"] += r.Retries
+	fn.usage[prefix+"prompt_tokens"] += r.PromptTokens
+	fn.usage[prefix+"completion_tokens"] += r.CompletionTokens
+}
+
+// examples picks the few-shot examples for a document: those in its language first.
+func (fn *generateFn) examples(lang string) []prompts.Example {
+	var same, other []prompts.Example
+	for _, sp := range fn.Params.SeedPairs {
+		ex := prompts.Example{Instruction: sp.Instruction, Output: prompts.Untrusted(sp.Output), LangName: prompts.LanguageName(sp.Lang)}
+		if sp.Lang == lang {
+			same = append(same, ex)
+		} else {
+			other = append(other, ex)
+		}
+	}
+	all := append(same, other...)
+	return all[:min(len(all), fn.Params.MaxShots)]
+}
+
+// CleanInstruction trims what chat models put around an answer: surrounding white space
+// and quotes, and a leading "Instruction:" label.
+func CleanInstruction(s string) string {
+	s = strings.TrimSpace(s)
+	for _, label := range []string{"### English Instruction:", "English Instruction:", "Instruction:"} {
+		if len(s) >= len(label) && strings.EqualFold(s[:len(label)], label) {
+			s = strings.TrimSpace(s[len(label):])
+		}
+	}
+	if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"') {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return s
+}
