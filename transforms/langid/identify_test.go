@@ -19,7 +19,7 @@ func init() {
 
 func TestMain(m *testing.M) { ptest.Main(m) }
 
-func describeDoc(d record.Doc) string          { return d.ID + " " + d.Lang }
+func describeDoc(d record.Doc) string           { return d.ID + " " + d.Lang }
 func describeRejected(r record.Rejected) string { return r.ID + " " + r.Reason }
 
 const (
