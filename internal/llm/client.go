@@ -222,6 +222,8 @@ func (c *Client) request(r ChatRequest) openai.ChatCompletionRequest {
 // send makes the call, retrying transient failures.
 func (c *Client) send(ctx context.Context, r ChatRequest, promptTokens int) (openai.ChatCompletionResponse, int, *Failure, error) {
 	req := c.request(r)
+	start := time.Now()
+	retries := 0 // retries counted against MaxRetries: 429s are not
 	for attempt := 0; ; attempt++ {
 		if err := c.limits.wait(ctx, promptTokens+c.cfg.Sampling.MaxTokens); err != nil {
 			return openai.ChatCompletionResponse{}, attempt, nil, err
@@ -237,7 +239,11 @@ func (c *Client) send(ctx context.Context, r ChatRequest, promptTokens int) (ope
 		if !transient {
 			return resp, attempt, f, nil
 		}
-		if attempt >= c.cfg.MaxRetries {
+		if rateLimited(err) {
+			if time.Since(start) > c.cfg.RateLimitPatience {
+				return resp, attempt, &Failure{Reason: ReasonGaveUp, Detail: fmt.Sprintf("still rate limited after %v: %v", c.cfg.RateLimitPatience, err)}, nil
+			}
+		} else if retries++; retries > c.cfg.MaxRetries {
 			return resp, attempt, &Failure{Reason: ReasonGaveUp, Detail: err.Error()}, nil
 		}
 		select {

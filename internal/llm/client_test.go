@@ -3,10 +3,13 @@ package llm
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,11 +201,14 @@ func TestBudget(t *testing.T) {
 
 func TestRetryAfterIsHonoured(t *testing.T) {
 	c, _, _ := testClient(t, fakellm.Options{ErrorRate: 1, ErrorKinds: []fakellm.ErrorKind{fakellm.Kind429}, RetryAfter: 300 * time.Millisecond},
-		func(cfg *Config) { cfg.MaxRetries = 1 })
+		func(cfg *Config) { cfg.RateLimitPatience = 100 * time.Millisecond })
 	start := time.Now()
-	c.Chat(context.Background(), ask("x", 0))
+	_, f, _ := c.Chat(context.Background(), ask("x", 0))
 	if d := time.Since(start); d < 300*time.Millisecond {
 		t.Errorf("retried after %v, the server asked for 300ms", d)
+	}
+	if f == nil || f.Reason != ReasonGaveUp || !strings.Contains(f.Detail, "rate limited") {
+		t.Errorf("a call rate limited past its patience came back as %v", f)
 	}
 }
 
@@ -236,5 +242,54 @@ func TestAPIKeyIsNeverStored(t *testing.T) {
 	})
 	if strings.Contains(fmt.Sprintf("%+v", cfg), secret) {
 		t.Error("the API key is in the Config")
+	}
+}
+
+// TestRecoversFromA429Storm sends through a server that answers every request with 429
+// for a second, then normally: no call gives up, and once the storm ends the calls finish
+// at full speed instead of stalling in long sleeps.
+func TestRecoversFromA429Storm(t *testing.T) {
+	srv := fakellm.New(fakellm.Options{})
+	stormUntil := time.Now().Add(time.Second)
+	var stormed atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if time.Now().Before(stormUntil) {
+			stormed.Add(1)
+			w.Header().Set("retry-after-ms", "20")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`))
+			return
+		}
+		srv.Handler().ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	cfg := DefaultConfig()
+	cfg.BaseURL, cfg.Model, cfg.Store, cfg.RunID = ts.URL+"/v1", "storm", t.TempDir(), t.Name()
+	cfg.MaxRetries = 2 // far fewer than the storm's 429s: they must not count
+	cfg.Backoff = Backoff{Initial: 10 * time.Millisecond, Max: 200 * time.Millisecond}
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for i := range 50 {
+		wg.Go(func() {
+			if _, f, err := c.Chat(context.Background(), ask(fmt.Sprint(i), 0)); f != nil || err != nil {
+				failed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	end := time.Now()
+	if failed.Load() != 0 {
+		t.Errorf("%d calls failed in a 429 storm", failed.Load())
+	}
+	if stormed.Load() < 100 {
+		t.Errorf("only %d requests met the storm", stormed.Load())
+	}
+	if lag := end.Sub(stormUntil); lag > 500*time.Millisecond {
+		t.Errorf("the calls finished %v after the storm ended: the backoff cap is 200ms", lag)
 	}
 }

@@ -14,12 +14,16 @@ type Config struct {
 	Model      string   `json:"model"`
 	Sampling   Sampling `json:"sampling"`
 
-	Timeout     time.Duration `json:"timeout"`       // deadline of one attempt
-	MaxRetries  int           `json:"max_retries"`   // retries of transient failures per call
-	MaxInFlight int           `json:"max_in_flight"` // concurrent requests per worker process
-	RPM         int           `json:"rpm"`           // requests per minute per worker process; 0 = no limit
-	TPM         int           `json:"tpm"`           // tokens per minute per worker process; 0 = no limit
-	Backoff     Backoff       `json:"backoff"`
+	Timeout    time.Duration `json:"timeout"`     // deadline of one attempt
+	MaxRetries int           `json:"max_retries"` // retries of transient failures per call, 429s aside
+	// RateLimitPatience bounds how long a call keeps retrying 429s. A 429 storm is the
+	// server asking for patience, not a broken request: counting it against MaxRetries
+	// would dead-letter a whole batch during a provider's busy minute.
+	RateLimitPatience time.Duration `json:"rate_limit_patience"`
+	MaxInFlight       int           `json:"max_in_flight"` // concurrent requests per worker process
+	RPM               int           `json:"rpm"`           // requests per minute per worker process; 0 = no limit
+	TPM               int           `json:"tpm"`           // tokens per minute per worker process; 0 = no limit
+	Backoff           Backoff       `json:"backoff"`
 
 	Store       string  `json:"store"`        // response store: local directory or gs:// prefix
 	Offline     bool    `json:"offline"`      // answer from the store only; a miss fails the job
@@ -36,12 +40,13 @@ type Config struct {
 // DefaultConfig returns the defaults that flags start from.
 func DefaultConfig() Config {
 	return Config{
-		APIType:     "openai",
-		Sampling:    Sampling{Temperature: 0.7, TopP: 1, MaxTokens: 256},
-		Timeout:     60 * time.Second,
-		MaxRetries:  8,
-		MaxInFlight: 32,
-		Backoff:     Backoff{Initial: 250 * time.Millisecond, Max: 30 * time.Second},
+		APIType:           "openai",
+		Sampling:          Sampling{Temperature: 0.7, TopP: 1, MaxTokens: 256},
+		Timeout:           60 * time.Second,
+		MaxRetries:        8,
+		RateLimitPatience: 15 * time.Minute,
+		MaxInFlight:       32,
+		Backoff:           Backoff{Initial: 250 * time.Millisecond, Max: 30 * time.Second},
 	}
 }
 

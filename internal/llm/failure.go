@@ -46,6 +46,16 @@ var (
 	errEmptyAnswer = errors.New("the answer has no choices")
 )
 
+// rateLimited reports whether err is the server asking the client to slow down.
+func rateLimited(err error) bool {
+	var apiErr *openai.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.HTTPStatusCode == http.StatusTooManyRequests
+	}
+	var reqErr *openai.RequestError
+	return errors.As(err, &reqErr) && reqErr.HTTPStatusCode == http.StatusTooManyRequests
+}
+
 // classify says whether err is worth retrying, and if not, which failure it is.
 func classify(err error) (transient bool, permanent *Failure) {
 	var apiErr *openai.APIError
