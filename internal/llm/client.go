@@ -272,3 +272,15 @@ func (c *Client) attempt(ctx context.Context, req openai.ChatCompletionRequest) 
 	}
 	return resp, *retryAfter, err
 }
+
+// Estimate says what Chat(r) would cost without calling anything: whether the store
+// already has the answer, and if not, the prompt's approximate tokens and the answer's
+// most (max_tokens).
+func (c *Client) Estimate(ctx context.Context, r ChatRequest) (cached bool, promptTokens, maxCompletionTokens int, err error) {
+	if _, ok, err := c.store.Get(ctx, c.key(r)); err != nil {
+		return false, 0, 0, fmt.Errorf("llm: reading the response store: %v", err)
+	} else if ok {
+		return true, 0, 0, nil
+	}
+	return false, approxTokens(r.Messages), c.cfg.Sampling.MaxTokens, nil
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
@@ -26,9 +27,10 @@ func init() {
 
 // Paths below the output prefix.
 const (
-	SuccessFile = "_SUCCESS"
-	FunnelFile  = "report/funnel.json"
-	TempRoot    = "_temporary"
+	SuccessFile  = "_SUCCESS"
+	FunnelFile   = "report/funnel.json"
+	EstimateFile = "report/estimate.json"
+	TempRoot     = "_temporary"
 )
 
 // Manifest is the content of <output>/_SUCCESS, written last: its presence says every
@@ -63,7 +65,7 @@ func finalize(s beam.Scope, cfg Config, shards, counts beam.PCollection) {
 		panic(err)
 	}
 	fn := &finalizeFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Params: string(params),
-		Generate: cfg.StopAfter != StageIngest, Price: cfg.Generate.LLM.Price, Placeholder: cfg.Generate.LLM.Placeholder && cfg.StopAfter != StageIngest}
+		Generate: cfg.StopAfter != StageIngest && !cfg.Generate.Estimate, Estimate: cfg.StopAfter != StageIngest && cfg.Generate.Estimate, Price: cfg.Generate.LLM.Price, Placeholder: cfg.Generate.LLM.Placeholder && cfg.StopAfter != StageIngest && !cfg.Generate.Estimate}
 	beam.ParDo0(s, fn,
 		beam.Impulse(s), beam.SideInput{Input: shards}, beam.SideInput{Input: counts})
 }
@@ -74,6 +76,7 @@ type finalizeFn struct {
 	StartedAt   time.Time
 	Params      string
 	Generate    bool      // the generation stage ran
+	Estimate    bool      // an --estimate run: report the estimate, publish nothing
 	Price       llm.Price // for the cost in the report
 	Placeholder bool      // the model was the offline stand-in
 }
@@ -114,6 +117,19 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 	}
 	// The files must hold what the funnel counted; a difference means records were lost
 	// or doubled between the count and the write, and the run must not be vouched for.
+	fs, err := fsx.Open(ctx, fn.Output)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	if fn.Estimate {
+		b, _ := json.MarshalIndent(report, "", "  ")
+		if err := fsx.WriteFileAtomic(ctx, fs, fsx.Join(fn.Output, EstimateFile), append(b, '\n')); err != nil {
+			return fmt.Errorf("finalize: writing the estimate: %v", err)
+		}
+		return fn.removeTemp(ctx, fs)
+	}
+
 	wantRejected, wantPairs := report.Rejected, int64(0)
 	for _, st := range report.Stages {
 		wantRejected += st.Rejected
@@ -129,11 +145,6 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 		return fmt.Errorf("finalize: the funnel does not balance:\n%s", report.Summary())
 	}
 
-	fs, err := fsx.Open(ctx, fn.Output)
-	if err != nil {
-		return err
-	}
-	defer fs.Close()
 	funnelJSON, _ := json.MarshalIndent(report, "", "  ")
 	if err := fsx.WriteFileAtomic(ctx, fs, fsx.Join(fn.Output, FunnelFile), append(funnelJSON, '\n')); err != nil {
 		return fmt.Errorf("finalize: writing the funnel: %v", err)
@@ -149,6 +160,10 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 	if err := fsx.WriteFileAtomic(ctx, fs, fsx.Join(fn.Output, SuccessFile), append(manifest, '\n')); err != nil {
 		return fmt.Errorf("finalize: writing the manifest: %v", err)
 	}
+	return fn.removeTemp(ctx, fs)
+}
+
+func (fn *finalizeFn) removeTemp(ctx context.Context, fs filesystem.Interface) error {
 	if err := fsx.RemoveTree(ctx, fs, fsx.Join(fn.Output, TempRoot, fn.RunID)); err != nil {
 		return fmt.Errorf("finalize: removing temporary files: %v", err)
 	}

@@ -62,6 +62,7 @@ var (
 	candidates     = flag.Int("candidates", defaults.Generate.Candidates, "instructions generated per document")
 	seedPairs      = flag.String("seed_pairs", "", "JSONL of few-shot examples: instruction, output, lang")
 	maxShots       = flag.Int("max_shots", defaults.Generate.MaxShots, "few-shot examples per prompt")
+	estimate       = flag.Bool("estimate", false, "count the model calls and tokens the run would make, without calling anything (ingest still runs)")
 	progressEvery  = flag.Duration("progress_every", defaults.Generate.ProgressEvery, "how often to log progress of the model stages")
 )
 
@@ -115,7 +116,7 @@ func configureLLM(ctx context.Context, cfg *Config) (stop func(), err error) {
 	if g.LLM.Store == "" {
 		g.LLM.Store = fsx.Join(cfg.Output, "responses")
 	}
-	g.Candidates, g.MaxShots, g.ProgressEvery = *candidates, *maxShots, *progressEvery
+	g.Candidates, g.MaxShots, g.ProgressEvery, g.Estimate = *candidates, *maxShots, *progressEvery, *estimate
 	if *seedPairs != "" {
 		if g.SeedPairs, err = ReadSeedPairs(ctx, *seedPairs); err != nil {
 			return stop, err
@@ -127,8 +128,9 @@ func configureLLM(ctx context.Context, cfg *Config) (stop func(), err error) {
 		}
 		return stop, nil
 	}
-	if g.LLM.Offline {
-		// Replaying a store filled by the stand-in: no server needed, only its model name.
+	if g.LLM.Offline || g.Estimate {
+		// Replaying or estimating from a store filled by the stand-in: no server needed,
+		// only its model name.
 		g.LLM.BaseURL, g.LLM.Placeholder = "http://offline.invalid/v1", true
 	} else {
 		server := fakellm.New(fakellm.Options{Model: PlaceholderModel})
@@ -162,14 +164,22 @@ func run(ctx context.Context, cfg Config) error {
 	if err := beamx.Run(ctx, p); err != nil {
 		return fmt.Errorf("pipeline failed: %w", err)
 	}
-	b, err := fsx.ReadFile(ctx, fsx.Join(cfg.Output, FunnelFile))
+	reportFile := FunnelFile
+	if cfg.Generate.Estimate {
+		reportFile = EstimateFile
+	}
+	b, err := fsx.ReadFile(ctx, fsx.Join(cfg.Output, reportFile))
 	if err != nil {
-		fmt.Printf("job submitted; the funnel will be at %s when it finishes\n", fsx.Join(cfg.Output, FunnelFile))
+		fmt.Printf("job submitted; the report will be at %s when it finishes\n", fsx.Join(cfg.Output, reportFile))
 		return nil
 	}
 	var r funnel.Report
 	if err := json.Unmarshal(b, &r); err != nil {
 		return fmt.Errorf("reading the funnel: %v", err)
+	}
+	if cfg.Generate.Estimate {
+		fmt.Printf("\n%s\nestimate only: no model was called and no output was published (%s)\n", r.Summary(), fsx.Join(cfg.Output, reportFile))
+		return nil
 	}
 	fmt.Printf("\n%s\noutputs: %s (manifest: %s)\n", r.Summary(), cfg.Output, fsx.Join(cfg.Output, SuccessFile))
 	return nil

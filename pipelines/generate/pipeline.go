@@ -50,11 +50,16 @@ func Build(s beam.Scope, cfg Config) Result {
 
 	allRejected := beam.Flatten(s, rejected...)
 	counts = append(counts, funnel.CountRejected(s, allRejected))
+	allCounts := beam.Flatten(s, counts...)
+	if cfg.Generate.Estimate && cfg.StopAfter != StageIngest {
+		// An estimate leaves the outputs of earlier runs alone: it writes its report only.
+		finalize(s, cfg, beam.CreateList(s, []shardio.File{}), allCounts)
+		return Result{Kept: kept, Rejected: allRejected, Counts: allCounts}
+	}
 	lines = append(lines, recordio.FormatRejected(s, allRejected))
 	temps := shardio.Write(s, shardio.WriteParams{TempDir: fsx.Join(temp, "out"), Ext: ".jsonl", MaxShardBytes: cfg.MaxShardBytes},
 		beam.Flatten(s, lines...))
 	shards := shardio.Commit(s, shardio.CommitParams{Prefix: cfg.Output, Ext: ".jsonl", OwnedDirs: owned, Invalidate: []string{SuccessFile}}, temps)
-	allCounts := beam.Flatten(s, counts...)
 	finalize(s, cfg, shards, allCounts)
 	return Result{Kept: kept, Rejected: allRejected, Counts: allCounts}
 }

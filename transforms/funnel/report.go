@@ -24,6 +24,9 @@ type Report struct {
 	Stages []StageReport `json:"stages,omitempty"`
 	// LLM is the usage of each stage's model calls, per language.
 	LLM map[string]map[string]*Usage `json:"llm,omitempty"`
+	// Estimate is what the model stages would call, per stage and language, from an
+	// --estimate run (Completion tokens are the max_tokens upper bound).
+	Estimate map[string]map[string]*Usage `json:"estimate,omitempty"`
 	// Placeholder says the instructions were written by the project's fake model.
 	Placeholder bool `json:"placeholder,omitempty"`
 }
@@ -54,9 +57,10 @@ type Usage struct {
 // stage's own DoFn counts it), "<stage>/out/<lang>" what left it; its dead letters are
 // "rejected/<stage>/<reason>". "llm/<stage>/<lang>/<counter>" count model usage.
 const (
-	keyIn  = "in"
-	keyOut = "out"
-	KeyLLM = "llm"
+	keyIn       = "in"
+	keyOut      = "out"
+	KeyLLM      = "llm"
+	KeyEstimate = "estimate"
 )
 
 // InKey and OutKey name a stage's in and out counts.
@@ -91,7 +95,9 @@ func FromCounts(counts map[string]int64, stages ...string) Report {
 			byStage[parts[0]].Out += n
 			byStage[parts[0]].OutByLanguage[parts[2]] += n
 		case parts[0] == KeyLLM && len(parts) == 4:
-			r.addUsage(parts[1], parts[2], parts[3], n)
+			r.LLM = addUsage(r.LLM, parts[1], parts[2], parts[3], n)
+		case parts[0] == KeyEstimate && len(parts) == 4:
+			r.Estimate = addUsage(r.Estimate, parts[1], parts[2], parts[3], n)
 		}
 	}
 	r.Balanced = r.Read == r.Kept+r.Rejected
@@ -103,17 +109,17 @@ func FromCounts(counts map[string]int64, stages ...string) Report {
 	return r
 }
 
-func (r *Report) addUsage(stage, lang, counter string, n int64) {
-	if r.LLM == nil {
-		r.LLM = map[string]map[string]*Usage{}
+func addUsage(m map[string]map[string]*Usage, stage, lang, counter string, n int64) map[string]map[string]*Usage {
+	if m == nil {
+		m = map[string]map[string]*Usage{}
 	}
-	if r.LLM[stage] == nil {
-		r.LLM[stage] = map[string]*Usage{}
+	if m[stage] == nil {
+		m[stage] = map[string]*Usage{}
 	}
-	u := r.LLM[stage][lang]
+	u := m[stage][lang]
 	if u == nil {
 		u = &Usage{}
-		r.LLM[stage][lang] = u
+		m[stage][lang] = u
 	}
 	switch counter {
 	case "requests":
@@ -129,12 +135,15 @@ func (r *Report) addUsage(stage, lang, counter string, n int64) {
 	case "completion_tokens":
 		u.CompletionTokens += n
 	}
+	return m
 }
 
-// PriceUsage sets the cost of a stage's usage from its prices per million tokens.
+// PriceUsage sets the cost of a stage's usage and estimate from its prices per million tokens.
 func (r *Report) PriceUsage(stage string, inputPerM, outputPerM float64) {
-	for _, u := range r.LLM[stage] {
-		u.Cost = (float64(u.PromptTokens)*inputPerM + float64(u.CompletionTokens)*outputPerM) / 1e6
+	for _, m := range []map[string]map[string]*Usage{r.LLM, r.Estimate} {
+		for _, u := range m[stage] {
+			u.Cost = (float64(u.PromptTokens)*inputPerM + float64(u.CompletionTokens)*outputPerM) / 1e6
+		}
 	}
 }
 
@@ -170,24 +179,34 @@ func (r Report) Summary() string {
 			fmt.Fprintf(&b, "  %-26s %8d\n", k, s.RejectedByReason[k])
 		}
 		if usage := r.LLM[s.Name]; usage != nil {
-			var t Usage
-			for _, u := range usage {
-				t.Requests += u.Requests
-				t.CacheHits += u.CacheHits
-				t.Retries += u.Retries
-				t.Failures += u.Failures
-				t.PromptTokens += u.PromptTokens
-				t.CompletionTokens += u.CompletionTokens
-				t.Cost += u.Cost
-			}
+			t := total(usage)
 			fmt.Fprintf(&b, "  model calls %d, from store %d, retries %d, failed %d, tokens %d in + %d out, cost %s\n",
 				t.Requests, t.CacheHits, t.Retries, t.Failures, t.PromptTokens, t.CompletionTokens, strconv.FormatFloat(t.Cost, 'f', 4, 64))
 		}
+	}
+	for _, stage := range slices.Sorted(maps.Keys(r.Estimate)) {
+		t := total(r.Estimate[stage])
+		fmt.Fprintf(&b, "\nestimate for %s: %d calls (%d answers already in the store), about %d tokens in + at most %d out, cost at most %s\n",
+			stage, t.Requests, t.CacheHits, t.PromptTokens, t.CompletionTokens, strconv.FormatFloat(t.Cost, 'f', 4, 64))
 	}
 	if r.Placeholder {
 		b.WriteString("\nNOTE: the instructions are PLACEHOLDER text from the offline stand-in model, not model output.\n")
 	}
 	return b.String()
+}
+
+func total(usage map[string]*Usage) Usage {
+	var t Usage
+	for _, u := range usage {
+		t.Requests += u.Requests
+		t.CacheHits += u.CacheHits
+		t.Retries += u.Retries
+		t.Failures += u.Failures
+		t.PromptTokens += u.PromptTokens
+		t.CompletionTokens += u.CompletionTokens
+		t.Cost += u.Cost
+	}
+	return t
 }
 
 func yesNo(ok bool) string {

@@ -42,6 +42,9 @@ type GenerateParams struct {
 	MaxShots   int        // few-shot examples per prompt
 	// ProgressEvery is how often each worker logs the stage's progress; 0 = never.
 	ProgressEvery time.Duration
+	// Estimate makes no call: it counts the calls the stage would make and their
+	// approximate tokens, under "estimate/generate/<lang>/<counter>", and emits nothing else.
+	Estimate bool
 }
 
 // Validate reports what is wrong with p.
@@ -124,11 +127,14 @@ func (fn *generateFn) StartBundle(context.Context, int, func(record.Pair), func(
 
 func (fn *generateFn) ProcessElement(ctx context.Context, d record.Doc, total int, emit func(record.Pair), reject func(record.Rejected), usage func(string, int)) error {
 	fn.progress.SetTotal(int64(total * fn.Params.Candidates))
-	fn.usage[funnel.InKey(record.StageGenerate)+"/"+d.Lang] += fn.Params.Candidates
 	messages, err := fn.tmpl.Render(struct{ LangName, Text string }{prompts.LanguageName(d.Lang), prompts.Untrusted(d.Text)}, fn.examples(d.Lang))
 	if err != nil {
 		return err
 	}
+	if fn.Params.Estimate {
+		return fn.estimate(ctx, d.Lang, messages)
+	}
+	fn.usage[funnel.InKey(record.StageGenerate)+"/"+d.Lang] += fn.Params.Candidates
 	for c := 0; c < fn.Params.Candidates; c++ {
 		fn.pool.Go(func() (outcome, error) { return fn.call(d, messages, c) })
 	}
@@ -164,6 +170,24 @@ func (fn *generateFn) call(d record.Doc, messages []llm.Message, candidate int) 
 	}
 	pair.Instruction = CleanInstruction(reply.Content)
 	return outcome{lang: d.Lang, pair: pair, reply: reply}, nil
+}
+
+func (fn *generateFn) estimate(ctx context.Context, lang string, messages []llm.Message) error {
+	prefix := "estimate/generate/" + lang + "/"
+	for c := 0; c < fn.Params.Candidates; c++ {
+		cached, prompt, completion, err := fn.client.Estimate(ctx, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: c})
+		if err != nil {
+			return err
+		}
+		if cached {
+			fn.usage[prefix+"cache_hits"]++
+			continue
+		}
+		fn.usage[prefix+"requests"]++
+		fn.usage[prefix+"prompt_tokens"] += prompt
+		fn.usage[prefix+"completion_tokens"] += completion
+	}
+	return nil
 }
 
 // emit emits the finished outcomes that take returns, and counts their usage.
