@@ -147,7 +147,10 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, erro
 		f, _ := AsFailure(err)
 		return Reply{}, f, nil
 	}
-	resp, retries, f, err := c.send(ctx, r, promptTokens)
+	resp, retries, release, f, err := c.send(ctx, r, promptTokens)
+	// The slot is held until the answer is stored: a SIGKILL loses at most the calls in
+	// flight, counting those whose answer is on its way to the store.
+	defer release()
 	if err != nil || f != nil {
 		c.budget.settle(worst, 0)
 		if f != nil {
@@ -219,50 +222,57 @@ func (c *Client) request(r ChatRequest) openai.ChatCompletionRequest {
 	return req
 }
 
-// send makes the call, retrying transient failures.
-func (c *Client) send(ctx context.Context, r ChatRequest, promptTokens int) (openai.ChatCompletionResponse, int, *Failure, error) {
+// send makes the call, retrying transient failures. On success the concurrency slot of
+// the successful attempt is still held: the caller releases it when it is done with the
+// answer. release is never nil.
+func (c *Client) send(ctx context.Context, r ChatRequest, promptTokens int) (resp openai.ChatCompletionResponse, retries int, release func(), f *Failure, err error) {
+	release = func() {}
 	req := c.request(r)
 	start := time.Now()
-	retries := 0 // retries counted against MaxRetries: 429s are not
+	counted := 0 // retries counted against MaxRetries: 429s are not
 	for attempt := 0; ; attempt++ {
 		if err := c.limits.wait(ctx, promptTokens+c.cfg.Sampling.MaxTokens); err != nil {
-			return openai.ChatCompletionResponse{}, attempt, nil, err
+			return resp, attempt, release, nil, err
 		}
-		resp, retryAfter, err := c.attempt(ctx, req)
+		var retryAfter time.Duration
+		var done func()
+		resp, retryAfter, done, err = c.attempt(ctx, req)
 		if err == nil {
-			return resp, attempt, nil, nil
+			return resp, attempt, done, nil, nil
 		}
+		done()
 		if ctx.Err() != nil {
-			return resp, attempt, nil, ctx.Err()
+			return resp, attempt, release, nil, ctx.Err()
 		}
 		transient, f := classify(err)
 		if !transient {
-			return resp, attempt, f, nil
+			return resp, attempt, release, f, nil
 		}
 		if rateLimited(err) {
 			if time.Since(start) > c.cfg.RateLimitPatience {
-				return resp, attempt, &Failure{Reason: ReasonGaveUp, Detail: fmt.Sprintf("still rate limited after %v: %v", c.cfg.RateLimitPatience, err)}, nil
+				return resp, attempt, release, &Failure{Reason: ReasonGaveUp, Detail: fmt.Sprintf("still rate limited after %v: %v", c.cfg.RateLimitPatience, err)}, nil
 			}
-		} else if retries++; retries > c.cfg.MaxRetries {
-			return resp, attempt, &Failure{Reason: ReasonGaveUp, Detail: err.Error()}, nil
+		} else if counted++; counted > c.cfg.MaxRetries {
+			return resp, attempt, release, &Failure{Reason: ReasonGaveUp, Detail: err.Error()}, nil
 		}
 		select {
 		case <-time.After(c.cfg.Backoff.Delay(attempt+1, retryAfter)):
 		case <-ctx.Done():
-			return resp, attempt, nil, ctx.Err()
+			return resp, attempt, release, nil, ctx.Err()
 		}
 	}
 }
 
-// attempt sends one request while holding a concurrency slot: a call backing off does
-// not hold one, so others keep the pipe full.
-func (c *Client) attempt(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, time.Duration, error) {
+// attempt sends one request while holding a concurrency slot, and returns the func that
+// releases it: a call backing off does not hold one, so others keep the pipe full.
+func (c *Client) attempt(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, time.Duration, func(), error) {
 	select {
 	case c.slots <- struct{}{}:
 	case <-ctx.Done():
-		return openai.ChatCompletionResponse{}, 0, ctx.Err()
+		return openai.ChatCompletionResponse{}, 0, func() {}, ctx.Err()
 	}
-	defer func() { <-c.slots }()
+	var once sync.Once
+	release := func() { once.Do(func() { <-c.slots }) }
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	actx, retryAfter := withRetryAfterSlot(actx)
@@ -270,7 +280,7 @@ func (c *Client) attempt(ctx context.Context, req openai.ChatCompletionRequest) 
 	if err == nil && len(resp.Choices) == 0 {
 		err = errEmptyAnswer
 	}
-	return resp, *retryAfter, err
+	return resp, *retryAfter, release, err
 }
 
 // Estimate says what Chat(r) would cost without calling anything: whether the store
