@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParsePrice(t *testing.T) {
+	p, err := ParsePrice("0.15, 0.60")
+	if err != nil || p.InputPerM != 0.15 || p.OutputPerM != 0.6 {
+		t.Fatalf("%+v %v", p, err)
+	}
+	for _, bad := range []string{"", "1", "a,b", "-1,2", "1,2,3"} {
+		if _, err := ParsePrice(bad); err == nil {
+			t.Errorf("ParsePrice(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestReadSeedPairs(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "seed.jsonl")
+	os.WriteFile(good, []byte(`{"instruction":"How do I store rice?","output":"Hifadhi mchele.","lang":"sw"}`+"\n\n"+`{"instruction":"b","output":"c","lang":"fi"}`+"\n"), 0o644)
+	pairs, err := ReadSeedPairs(context.Background(), good)
+	if err != nil || len(pairs) != 2 || pairs[0].Lang != "sw" {
+		t.Fatalf("%+v %v", pairs, err)
+	}
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte(`{"instruction":"a"}`+"\n{broken\n"), 0o644)
+	if _, err := ReadSeedPairs(context.Background(), bad); err == nil || !strings.Contains(err.Error(), ":2:") {
+		t.Errorf("a broken line did not fail with its line number: %v", err)
+	}
+}
+
+func TestConfigValidateNamesTheFlag(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.RunID = "r"
+	cfg.StopAfter = StageIngest
+	cfg.Languages = []string{"xx"}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--languages") {
+		t.Errorf("bad language: %v", err)
+	}
+	cfg = DefaultConfig()
+	cfg.RunID = "r"
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "generation") {
+		t.Errorf("generation without a model validated: %v", err)
+	}
+	cfg.StopAfter = "judge"
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--stop_after") {
+		t.Errorf("unknown stage: %v", err)
+	}
+}
