@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -163,12 +162,12 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 	return fn.removeTemp(ctx, fs)
 }
 
+// removeTemp removes the temporary tree, including what runs killed before their end
+// left there: one run at a time writes to an output prefix (two at once would also race
+// on the final names).
 func (fn *finalizeFn) removeTemp(ctx context.Context, fs filesystem.Interface) error {
-	if err := fsx.RemoveTree(ctx, fs, fsx.Join(fn.Output, TempRoot, fn.RunID)); err != nil {
+	if err := fsx.RemoveTree(ctx, fs, fsx.Join(fn.Output, TempRoot)); err != nil {
 		return fmt.Errorf("finalize: removing temporary files: %v", err)
-	}
-	if root := fsx.Join(fn.Output, TempRoot); fsx.IsLocal(root) {
-		os.Remove(root) // only if empty: another run may be using it
 	}
 	return nil
 }
