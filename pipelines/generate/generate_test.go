@@ -1,14 +1,19 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
 	"github.com/xinstruct/xinstruct/internal/fakellm"
 	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 
 // generateConfig is the job on the bundled sample corpus, generating against url.
@@ -132,5 +137,56 @@ func TestPermanentFailuresAreDeadLettered(t *testing.T) {
 	}
 	if o.funnel.Stages[0].Out != 1 {
 		t.Errorf("%d pairs, want 1", o.funnel.Stages[0].Out)
+	}
+}
+
+// TestEstimateCallsNothingAndPublishesNothing checks --estimate: it counts the calls a
+// run would make (answers already in the store are free), calls nothing, and leaves an
+// earlier run's outputs as they were.
+func TestEstimateCallsNothingAndPublishesNothing(t *testing.T) {
+	srv := fakellm.New(fakellm.Options{})
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	out := t.TempDir()
+	cfg := generateConfig(t, url, out)
+	runJob(t, cfg) // fills the store with candidate 0 of the 30 documents
+	manifest, _ := os.ReadFile(filepath.Join(out, SuccessFile))
+	calls := srv.Stats().Requests
+
+	cfg.Generate.Estimate = true
+	cfg.Generate.Candidates = 2
+	p, s := beam.NewPipelineWithRoot()
+	cfg.RunID = NewRunID(time.Now())
+	Build(s, cfg)
+	if err := ptest.Run(p); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Stats().Requests - calls; n != 0 {
+		t.Errorf("the estimate made %d calls", n)
+	}
+	b, err := os.ReadFile(filepath.Join(out, EstimateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r funnel.Report
+	json.Unmarshal(b, &r)
+	var est funnel.Usage
+	for _, u := range r.Estimate["generate"] {
+		est.Requests += u.Requests
+		est.CacheHits += u.CacheHits
+		est.PromptTokens += u.PromptTokens
+		est.Cost += u.Cost
+	}
+	if est.Requests != 30 || est.CacheHits != 30 || est.PromptTokens == 0 || est.Cost <= 0 {
+		t.Errorf("estimate %+v; want 30 new calls (candidate 1) and 30 store hits (candidate 0), priced", est)
+	}
+	if after, _ := os.ReadFile(filepath.Join(out, SuccessFile)); string(after) != string(manifest) {
+		t.Error("the estimate rewrote the previous run's manifest")
+	}
+	if files, _ := filepath.Glob(filepath.Join(out, "pairs", "*", "part-*")); len(files) == 0 {
+		t.Error("the estimate removed the previous run's pairs")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/internal/llm/store"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
@@ -107,6 +108,9 @@ func killAndResume(t *testing.T, bin, input string, docs int, latency time.Durat
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	// The workers read the key from the environment; it must reach no log, output or store.
+	const secret = "sk-test-KILL-RESUME-SECRET-0451"
+	t.Setenv(llm.APIKeyEnv, secret)
 	out := filepath.Join(t.TempDir(), "out")
 	responses := filepath.Join(out, "responses")
 	args := []string{"--runner=" + killResumeRunner, input, "--output=" + out, "--llm_base_url=" + url,
@@ -175,7 +179,20 @@ poll:
 
 	// Run 2: the same command, to completion.
 	start = time.Now()
-	runKillResumeBinary(t, bin, args...)
+	log2 := runKillResumeBinary(t, bin, args...)
+	for name, log := range map[string][]byte{"the killed run's log": log1.Bytes(), "the re-run's log": log2} {
+		if bytes.Contains(log, []byte(secret)) {
+			t.Errorf("the API key is in %s", name)
+		}
+	}
+	filepath.Walk(out, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(secret)) {
+				t.Errorf("the API key is in %s", p)
+			}
+		}
+		return nil
+	})
 	run2Time := time.Since(start)
 	final := srv.Stats()
 
@@ -269,7 +286,7 @@ func writeKillResumeCorpus(t *testing.T, dir string, perDoc int) int {
 
 // runKillResumeBinary runs the job's binary to completion and fails the test if it
 // does not exit 0 within a minute.
-func runKillResumeBinary(t *testing.T, bin string, args ...string) {
+func runKillResumeBinary(t *testing.T, bin string, args ...string) []byte {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -277,6 +294,7 @@ func runKillResumeBinary(t *testing.T, bin string, args ...string) {
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, b)
 	}
+	return b
 }
 
 func readKillResumeFunnel(t *testing.T, out string) funnel.Report {
