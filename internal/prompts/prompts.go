@@ -4,9 +4,9 @@
 // stale answers, and the golden tests pin the rendered text to catch exactly that.
 //
 // A template file is a header ("id: ...", "version: N", "---") followed by text/template
-// definitions: "system" (the system message), "user" (the user message) and, for
-// templates that take few-shot examples, "example" (an example's user turn; its answer is
-// the example's instruction).
+// definitions: "user" (the user message), "system" (the system message; a follow-up
+// template such as a corrective re-ask has none) and, for templates that take few-shot
+// examples, "example" (an example's user turn; its answer is the example's instruction).
 package prompts
 
 import (
@@ -78,10 +78,8 @@ func parse(id, src string) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prompts: %s: %v", id, err)
 	}
-	for _, name := range []string{"system", "user"} {
-		if tmpl.Lookup(name) == nil {
-			return nil, fmt.Errorf("prompts: %s: no %q definition", id, name)
-		}
+	if tmpl.Lookup("user") == nil {
+		return nil, fmt.Errorf("prompts: %s: no \"user\" definition", id)
 	}
 	t.tmpl = tmpl
 	return t, nil
@@ -98,11 +96,14 @@ type Example struct {
 // a user turn (rendered by "example") and the example's instruction as the assistant's
 // turn, then the user message. data must have the fields the template uses.
 func (t *Template) Render(data any, examples []Example) ([]llm.Message, error) {
-	system, err := t.exec("system", data)
-	if err != nil {
-		return nil, err
+	var msgs []llm.Message
+	if t.tmpl.Lookup("system") != nil {
+		system, err := t.exec("system", data)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, llm.Message{Role: "system", Content: system})
 	}
-	msgs := []llm.Message{{Role: "system", Content: system}}
 	for _, ex := range examples {
 		user, err := t.exec("example", ex)
 		if err != nil {
