@@ -115,6 +115,7 @@ type Reply struct {
 	PromptTokens     int
 	CompletionTokens int
 	Cached           bool // from the store: no call was made
+	Attempts         int  // HTTP requests made for it (0: none, from the store or refused by the budget)
 	Retries          int  // transient failures retried before this answer
 	Placeholder      bool // from the project's fake server
 	Key              string
@@ -156,7 +157,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, erro
 		if f != nil {
 			f.Detail = fmt.Sprintf("%s (after %d retries)", f.Detail, retries)
 		}
-		return Reply{}, f, err
+		return Reply{Attempts: retries + 1, Retries: retries}, f, err
 	}
 	e := store.Entry{Key: key, Model: c.cfg.Model, ResponseModel: resp.Model, Template: r.Template,
 		PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens,
@@ -172,6 +173,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, erro
 		return Reply{}, nil, fmt.Errorf("llm: writing the response store: %v", err)
 	}
 	reply, f := c.replyFrom(e, false, retries)
+	reply.Attempts = retries + 1
 	return reply, f, nil
 }
 

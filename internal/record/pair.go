@@ -1,5 +1,7 @@
 package record
 
+import "strconv"
+
 // Pair is an instruction-tuning sample: an English instruction, and as its output a
 // native text in another language.
 type Pair struct {
@@ -17,6 +19,19 @@ type Pair struct {
 	CompletionTokens int
 	Candidate        int
 	Placeholder      bool // the instruction is placeholder text from the project's fake model
+
+	// History is the pair's refinement, one entry per judge round, oldest first.
+	History []Judgement
+}
+
+// Judgement is one refinement round's verdict on a pair.
+type Judgement struct {
+	Round             int    `json:"round"`
+	Label             string `json:"label"` // good, flawed or bad
+	Rationale         string `json:"rationale"`
+	JudgeModel        string `json:"judge_model"`
+	InstructionBefore string `json:"instruction_before"` // the instruction that was judged
+	Parsed            string `json:"parsed"`             // how the verdict was read: json, fenced_json, embedded_json, prose; "+reask" after a corrective re-ask
 }
 
 // RejectPair builds the dead letter for a pair (or a document whose pair could not be made).
@@ -24,5 +39,12 @@ func RejectPair(p Pair, stage, reason, detail string) Rejected {
 	return Rejected{Reason: reason, Stage: stage, Source: p.Source, Line: p.Line, ID: p.ID, Detail: detail, Record: Excerpt(p.Instruction + "\n---\n" + p.Output)}
 }
 
-// StageGenerate is the stage that writes instructions.
-const StageGenerate = "generate"
+// Stages after ingest.
+const (
+	StageGenerate = "generate" // writes instructions
+	StageChecks   = "checks"   // cheap pair checks before any judge call
+)
+
+// StageJudge and StageRewrite name refinement round r's stages: "judge_r1", "rewrite_r1".
+func StageJudge(round int) string   { return "judge_r" + strconv.Itoa(round) }
+func StageRewrite(round int) string { return "rewrite_r" + strconv.Itoa(round) }

@@ -84,13 +84,8 @@ func Generate(s beam.Scope, p GenerateParams, docs, total beam.PCollection) (pai
 type generateFn struct {
 	Params GenerateParams
 
-	ctx      context.Context
-	cancel   context.CancelFunc
-	client   *llm.Client
-	tmpl     *prompts.Template
-	progress *llm.Progress
-	pool     *llm.Pool[outcome]
-	usage    map[string]int
+	w    llm.Worker[outcome] // unexported: Beam serializes exported DoFn fields
+	tmpl *prompts.Template
 }
 
 // outcome is what one candidate's call produced: a pair or a dead letter.
@@ -102,31 +97,18 @@ type outcome struct {
 }
 
 func (fn *generateFn) Setup(ctx context.Context) error {
-	fn.ctx, fn.cancel = context.WithCancel(context.Background())
-	client, err := llm.New(ctx, fn.Params.LLM)
-	if err != nil {
-		return err
-	}
-	fn.client = client
 	fn.tmpl = prompts.MustLoad(TemplateGenerate)
-	fn.progress = llm.StageProgress(record.StageGenerate, fn.Params.LLM.Price, fn.Params.ProgressEvery)
-	return nil
+	return fn.w.Setup(ctx, fn.Params.LLM, record.StageGenerate, fn.Params.ProgressEvery)
 }
 
-func (fn *generateFn) Teardown() error {
-	fn.cancel()
-	return fn.client.Close()
-}
+func (fn *generateFn) Teardown() error { return fn.w.Teardown() }
 
 func (fn *generateFn) StartBundle(context.Context, int, func(record.Pair), func(record.Rejected), func(string, int)) {
-	// Elements in progress beyond the requests in flight are those backing off from a
-	// retry: room for as many again keeps every connection slot busy.
-	fn.pool = llm.NewPool[outcome](2 * fn.Params.LLM.MaxInFlight)
-	fn.usage = map[string]int{}
+	fn.w.StartBundle()
 }
 
-func (fn *generateFn) ProcessElement(ctx context.Context, d record.Doc, total int, emit func(record.Pair), reject func(record.Rejected), usage func(string, int)) error {
-	fn.progress.SetTotal(int64(total * fn.Params.Candidates))
+func (fn *generateFn) ProcessElement(ctx context.Context, d record.Doc, total int, emit func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
+	fn.w.Progress.SetTotal(int64(total * fn.Params.Candidates))
 	messages, err := fn.tmpl.Render(struct{ LangName, Text string }{prompts.LanguageName(d.Lang), prompts.Untrusted(d.Text)}, fn.examples(d.Lang))
 	if err != nil {
 		return err
@@ -134,27 +116,23 @@ func (fn *generateFn) ProcessElement(ctx context.Context, d record.Doc, total in
 	if fn.Params.Estimate {
 		return fn.estimate(ctx, d.Lang, messages)
 	}
-	fn.usage[funnel.InKey(record.StageGenerate)+"/"+d.Lang] += fn.Params.Candidates
+	fn.w.Add(funnel.InKey(record.StageGenerate)+"/"+d.Lang, fn.Params.Candidates)
 	for c := 0; c < fn.Params.Candidates; c++ {
-		fn.pool.Go(func() (outcome, error) { return fn.call(d, messages, c) })
+		fn.w.Pool.Go(func() (outcome, error) { return fn.call(d, messages, c) })
 	}
-	return fn.emit(fn.pool.Take, emit, reject)
+	return fn.emit(fn.w.Pool.Take, emit, reject)
 }
 
-func (fn *generateFn) FinishBundle(_ context.Context, _ int, emit func(record.Pair), reject func(record.Rejected), usage func(string, int)) error {
-	if err := fn.emit(fn.pool.Wait, emit, reject); err != nil {
+func (fn *generateFn) FinishBundle(_ context.Context, _ int, emit func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
+	if err := fn.emit(fn.w.Pool.Wait, emit, reject); err != nil {
 		return err
 	}
-	for k, n := range fn.usage {
-		usage(k, n)
-	}
+	fn.w.FlushCounts(counts)
 	return nil
 }
 
 func (fn *generateFn) call(d record.Doc, messages []llm.Message, candidate int) (outcome, error) {
-	fn.progress.Start()
-	reply, failure, err := fn.client.Chat(fn.ctx, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: candidate})
-	fn.progress.Finish(reply, failure != nil || err != nil)
+	reply, failure, err := fn.w.Call(llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: candidate})
 	if err != nil {
 		return outcome{}, err
 	}
@@ -175,17 +153,17 @@ func (fn *generateFn) call(d record.Doc, messages []llm.Message, candidate int) 
 func (fn *generateFn) estimate(ctx context.Context, lang string, messages []llm.Message) error {
 	prefix := "estimate/generate/" + lang + "/"
 	for c := 0; c < fn.Params.Candidates; c++ {
-		cached, prompt, completion, err := fn.client.Estimate(ctx, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: c})
+		cached, prompt, completion, err := fn.w.Client.Estimate(ctx, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: c})
 		if err != nil {
 			return err
 		}
 		if cached {
-			fn.usage[prefix+"cache_hits"]++
+			fn.w.Add(prefix+"cache_hits", 1)
 			continue
 		}
-		fn.usage[prefix+"requests"]++
-		fn.usage[prefix+"prompt_tokens"] += prompt
-		fn.usage[prefix+"completion_tokens"] += completion
+		fn.w.Add(prefix+"requests", 1)
+		fn.w.Add(prefix+"prompt_tokens", prompt)
+		fn.w.Add(prefix+"completion_tokens", completion)
 	}
 	return nil
 }
@@ -196,25 +174,12 @@ func (fn *generateFn) emit(take func() ([]outcome, error), emit func(record.Pair
 	for _, o := range done {
 		if o.rejected != nil {
 			reject(*o.rejected)
-			fn.usage["llm/generate/"+o.lang+"/failures"]++
 		} else {
 			emit(o.pair)
 		}
-		fn.count(o.lang, o.reply)
+		fn.w.CountUsage(o.lang, o.reply, o.rejected != nil)
 	}
 	return err
-}
-
-func (fn *generateFn) count(lang string, r llm.Reply) {
-	prefix := "llm/generate/" + lang + "/"
-	if r.Cached {
-		fn.usage[prefix+"cache_hits"]++
-		return
-	}
-	fn.usage[prefix+"requests"]++
-	fn.usage[prefix+"retries"] += r.Retries
-	fn.usage[prefix+"prompt_tokens"] += r.PromptTokens
-	fn.usage[prefix+"completion_tokens"] += r.CompletionTokens
 }
 
 // examples picks the few-shot examples for a document: those in its language first.
