@@ -146,6 +146,7 @@ func (s *Server) chat(_ *http.Request, body []byte, fault ErrorKind) answer {
 	promptTokens := tokens(text)
 
 	var gen generator
+	var root map[string]any // the json_schema's schema
 	format := ""
 	if req.ResponseFormat != nil {
 		format = req.ResponseFormat.Type
@@ -164,13 +165,20 @@ func (s *Server) chat(_ *http.Request, body []byte, fault ErrorKind) answer {
 		if err := json.Unmarshal(js.Schema, &schema); err != nil {
 			return badRequest("response_format.json_schema.schema", "Invalid schema: %v", err)
 		}
-		root, ok := schema.(map[string]any)
-		if !ok {
+		var ok bool
+		if root, ok = schema.(map[string]any); !ok {
 			return badRequest("response_format.json_schema.schema", "Invalid schema: not an object")
 		}
 		gen = schemaGenerator(root)
 	default:
 		return badRequest("response_format.type", "Invalid value: '%s'. Supported values are: 'json_object', 'json_schema', and 'text'.", format)
+	}
+	if old, ok := rewriteOf(p); ok {
+		if format == "" || format == "text" {
+			gen = rewriteGenerator(p, old)
+		}
+	} else if j, ok := judgeOf(p); ok {
+		gen = s.judgeGenerator(j, format, root)
 	}
 
 	switch {

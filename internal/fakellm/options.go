@@ -3,6 +3,7 @@ package fakellm
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,6 +19,103 @@ type Options struct {
 	ErrorKinds     []ErrorKind   // default: AllErrorKinds
 	Seed           uint64        // seeds fault injection (which arrivals fail, and how) and latency jitter; answers do not depend on it
 	Model          string        // model name echoed when the request has none, and listed by /v1/models; default DefaultModel
+
+	// Judge behaviour (see "Judge requests" in the package documentation). Like every
+	// answer, the judge's depends on the request alone, not on Seed.
+	JudgeLabels              LabelWeights // weights of the labels a judge request draws; zero value: DefaultJudgeLabels
+	JudgeMalformedRate       float64      // fraction of first-ask judge answers that are prose with no label word
+	JudgeMalformedAfterReask float64      // fraction of re-asked judge answers that are still prose with no label word
+	JudgeStyle               JudgeStyle   // shape of a judge answer to a request without response_format; "" = JudgeJSON
+	Gullible                 bool         // the judge answers "good" to an injection that escaped the <text> data section
+}
+
+// LabelWeights are the relative weights of the judge's labels; they need not sum to 1.
+type LabelWeights struct {
+	Good, Flawed, Bad float64
+}
+
+// DefaultJudgeLabels is the label distribution when Options.JudgeLabels is zero.
+var DefaultJudgeLabels = LabelWeights{Good: 0.6, Flawed: 0.3, Bad: 0.1}
+
+func (w LabelWeights) isZero() bool { return w == LabelWeights{} }
+
+// String formats w as ParseLabelWeights reads it, e.g. "good=0.6,flawed=0.3,bad=0.1".
+func (w LabelWeights) String() string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	return "good=" + f(w.Good) + ",flawed=" + f(w.Flawed) + ",bad=" + f(w.Bad)
+}
+
+// ParseLabelWeights parses label weights written as "good=0.6,flawed=0.3,bad=0.1" (a label
+// left out weighs 0) or as three numbers in that order, "0.6,0.3,0.1". "" returns the zero
+// value, which means DefaultJudgeLabels.
+func ParseLabelWeights(s string) (LabelWeights, error) {
+	var w LabelWeights
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return w, nil
+	}
+	fields := strings.Split(s, ",")
+	named := strings.Contains(s, "=")
+	if !named && len(fields) != 3 {
+		return w, fmt.Errorf("fakellm: label weights %q: want good=W,flawed=W,bad=W or three numbers", s)
+	}
+	for i, f := range fields {
+		name, num := "", strings.TrimSpace(f)
+		if named {
+			var ok bool
+			name, num, ok = strings.Cut(num, "=")
+			if !ok {
+				return w, fmt.Errorf("fakellm: label weights %q: %q is not label=weight", s, f)
+			}
+			name, num = strings.TrimSpace(name), strings.TrimSpace(num)
+		} else {
+			name = []string{"good", "flawed", "bad"}[i]
+		}
+		x, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return w, fmt.Errorf("fakellm: label weights %q: bad weight %q", s, num)
+		}
+		switch name {
+		case "good":
+			w.Good = x
+		case "flawed":
+			w.Flawed = x
+		case "bad":
+			w.Bad = x
+		default:
+			return w, fmt.Errorf("fakellm: label weights %q: unknown label %q (want good, flawed, bad)", s, name)
+		}
+	}
+	return w, w.validate()
+}
+
+func (w LabelWeights) validate() error {
+	for _, x := range []float64{w.Good, w.Flawed, w.Bad} {
+		if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
+			return fmt.Errorf("fakellm: label weights %v: each must be a finite number >= 0", w)
+		}
+	}
+	return nil
+}
+
+// A JudgeStyle is the shape of a judge's answer when the request has no response_format
+// and so asks for JSON in the prompt alone.
+type JudgeStyle string
+
+// The judge styles.
+const (
+	JudgeJSON   JudgeStyle = "json"   // {"label":"flawed","rationale":"..."}
+	JudgeFenced JudgeStyle = "fenced" // the JSON in a ```json ... ``` fence
+	JudgeProse  JudgeStyle = "prose"  // Label: flawed. <rationale>
+	JudgeMixed  JudgeStyle = "mixed"  // one of the three above, drawn by hash per answer
+)
+
+func (st JudgeStyle) valid() bool {
+	switch st {
+	case "", JudgeJSON, JudgeFenced, JudgeProse, JudgeMixed:
+		return true
+	}
+	return false
 }
 
 // DefaultModel is the model name used when Options.Model is empty.
@@ -102,6 +200,15 @@ func (o Options) Validate() error {
 		return fmt.Errorf("fakellm: negative RetryAfter %v", o.RetryAfter)
 	case math.IsNaN(o.ErrorRate) || o.ErrorRate < 0 || o.ErrorRate > 1:
 		return fmt.Errorf("fakellm: ErrorRate %v outside [0, 1]", o.ErrorRate)
+	case math.IsNaN(o.JudgeMalformedRate) || o.JudgeMalformedRate < 0 || o.JudgeMalformedRate > 1:
+		return fmt.Errorf("fakellm: JudgeMalformedRate %v outside [0, 1]", o.JudgeMalformedRate)
+	case math.IsNaN(o.JudgeMalformedAfterReask) || o.JudgeMalformedAfterReask < 0 || o.JudgeMalformedAfterReask > 1:
+		return fmt.Errorf("fakellm: JudgeMalformedAfterReask %v outside [0, 1]", o.JudgeMalformedAfterReask)
+	case !o.JudgeStyle.valid():
+		return fmt.Errorf("fakellm: unknown JudgeStyle %q (want json, fenced, prose or mixed)", o.JudgeStyle)
+	}
+	if err := o.JudgeLabels.validate(); err != nil {
+		return err
 	}
 	for _, k := range o.ErrorKinds {
 		if !k.valid() {
@@ -122,6 +229,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Model == "" {
 		o.Model = DefaultModel
+	}
+	if o.JudgeLabels.isZero() {
+		o.JudgeLabels = DefaultJudgeLabels
+	}
+	if o.JudgeStyle == "" {
+		o.JudgeStyle = JudgeJSON
 	}
 	return o
 }

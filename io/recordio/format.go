@@ -97,6 +97,8 @@ type PairLine struct {
 	// Placeholder marks instructions written by the project's offline stand-in model:
 	// placeholder text, not model output.
 	Placeholder bool `json:"placeholder,omitempty"`
+	// History is the pair's refinement: one judge verdict per round.
+	History []record.Judgement `json:"history,omitempty"`
 }
 
 // FormatPairs turns PCollection<record.Pair> into PCollection<KV<string, []byte>>: one
@@ -111,7 +113,7 @@ type formatPairFn struct{ Dir string }
 func (fn *formatPairFn) ProcessElement(p record.Pair, emit func(string, []byte)) error {
 	line, err := json.Marshal(PairLine{ID: p.ID, DocID: p.DocID, Lang: p.Lang, Instruction: p.Instruction, Output: p.Output,
 		Generator: p.Generator, Template: p.Template, Candidate: p.Candidate, PromptTokens: p.PromptTokens,
-		CompletionTokens: p.CompletionTokens, Source: p.Source, Line: p.Line, Placeholder: p.Placeholder})
+		CompletionTokens: p.CompletionTokens, Source: p.Source, Line: p.Line, Placeholder: p.Placeholder, History: p.History})
 	if err != nil {
 		return err
 	}

@@ -12,10 +12,12 @@ import (
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
 	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/transforms/clean"
 	"github.com/xinstruct/xinstruct/transforms/instruct"
 	"github.com/xinstruct/xinstruct/transforms/langid"
 	"github.com/xinstruct/xinstruct/transforms/quality"
+	"github.com/xinstruct/xinstruct/transforms/refine"
 )
 
 // TargetLanguages are the ten lower-resource languages of X-Instruction.
@@ -35,6 +37,7 @@ type Config struct {
 	MaxShardBytes     int64              `json:"max_shard_bytes"`  // output files roll over past this size
 
 	Generate  instruct.GenerateParams `json:"generate"`
+	Refine    RefineParams            `json:"refine"`
 	StopAfter string                  `json:"stop_after"` // "ingest" to stop before the model stages
 
 	RunID     string    `json:"run_id"`     // names this run's temporary directory; unique per run
@@ -53,6 +56,7 @@ func DefaultConfig() Config {
 		MinLangConfidence: langid.DefaultMinConfidence,
 		Quality:           quality.DefaultParams(),
 		MaxShardBytes:     128 << 20,
+		Refine:            RefineParams{Rounds: 2, Structured: true, JudgeMax: 256, Checks: refine.DefaultCheckParams()},
 		Generate: instruct.GenerateParams{
 			LLM:           llm.DefaultConfig(),
 			Candidates:    1,
@@ -60,6 +64,42 @@ func DefaultConfig() Config {
 			ProgressEvery: 30 * time.Second,
 		},
 	}
+}
+
+// RefineParams configure the refinement stage: pair checks, then Rounds of judging with
+// a rewrite of the flawed pairs between rounds.
+type RefineParams struct {
+	Rounds     int                `json:"rounds"`      // 0: accept every pair that passes the checks, no judge
+	JudgeModel string             `json:"judge_model"` // "" = the generator's model
+	Structured bool               `json:"structured"`  // ask for the verdict under a JSON schema (response_format)
+	JudgeMax   int                `json:"judge_max_tokens"`
+	Checks     refine.CheckParams `json:"checks"`
+}
+
+// judgeLLM is the judge's model configuration: the generator's endpoint and limits, its
+// own model, and greedy decoding (a verdict should not be a dice roll).
+func (c Config) judgeLLM() llm.Config {
+	j := c.Generate.LLM
+	if c.Refine.JudgeModel != "" {
+		j.Model = c.Refine.JudgeModel
+	}
+	j.Sampling = llm.Sampling{Temperature: 0, TopP: 1, MaxTokens: c.Refine.JudgeMax}
+	return j
+}
+
+// Stages returns the names of the stages after ingest that the configuration runs, in order.
+func (c Config) Stages() []string {
+	if c.StopAfter == StageIngest || c.Generate.Estimate {
+		return nil
+	}
+	stages := []string{record.StageGenerate, record.StageChecks}
+	for r := 1; r <= c.Refine.Rounds; r++ {
+		stages = append(stages, record.StageJudge(r))
+		if r < c.Refine.Rounds {
+			stages = append(stages, record.StageRewrite(r))
+		}
+	}
+	return stages
 }
 
 // Stages the job can stop after.
@@ -99,6 +139,17 @@ func (c Config) Validate() error {
 	if c.StopAfter != StageIngest {
 		if err := c.Generate.Validate(); err != nil {
 			return fmt.Errorf("generation: %v", err)
+		}
+		if c.Refine.Rounds < 0 || c.Refine.Rounds > 10 {
+			return fmt.Errorf("--rounds=%d: want 0 to 10", c.Refine.Rounds)
+		}
+		if err := c.Refine.Checks.Validate(); err != nil {
+			return fmt.Errorf("pair checks: %v", err)
+		}
+		if c.Refine.Rounds > 0 {
+			if err := c.judgeLLM().Validate(); err != nil {
+				return fmt.Errorf("judge: %v", err)
+			}
 		}
 	}
 	if c.RunID == "" || strings.ContainsAny(c.RunID, "/\\") {

@@ -64,7 +64,7 @@ func finalize(s beam.Scope, cfg Config, shards, counts beam.PCollection) {
 		panic(err)
 	}
 	fn := &finalizeFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Params: string(params),
-		Generate: cfg.StopAfter != StageIngest && !cfg.Generate.Estimate, Estimate: cfg.StopAfter != StageIngest && cfg.Generate.Estimate, Price: cfg.Generate.LLM.Price, Placeholder: cfg.Generate.LLM.Placeholder && cfg.StopAfter != StageIngest && !cfg.Generate.Estimate}
+		Stages: cfg.Stages(), Estimate: cfg.StopAfter != StageIngest && cfg.Generate.Estimate, Price: cfg.Generate.LLM.Price, Placeholder: cfg.Generate.LLM.Placeholder && cfg.StopAfter != StageIngest && !cfg.Generate.Estimate}
 	beam.ParDo0(s, fn,
 		beam.Impulse(s), beam.SideInput{Input: shards}, beam.SideInput{Input: counts})
 }
@@ -74,17 +74,10 @@ type finalizeFn struct {
 	RunID       string
 	StartedAt   time.Time
 	Params      string
-	Generate    bool      // the generation stage ran
+	Stages      []string  // the stages after ingest, in order
 	Estimate    bool      // an --estimate run: report the estimate, publish nothing
 	Price       llm.Price // for the cost in the report
 	Placeholder bool      // the model was the offline stand-in
-}
-
-func (fn *finalizeFn) stages() []string {
-	if fn.Generate {
-		return []string{record.StageGenerate}
-	}
-	return nil
 }
 
 func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(*shardio.File) bool, counts func(*string, *int) bool) error {
@@ -94,8 +87,10 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 	for counts(&k, &n) {
 		all[k] += int64(n)
 	}
-	report := funnel.FromCounts(all, fn.stages()...)
-	report.PriceUsage(record.StageGenerate, fn.Price.InputPerM, fn.Price.OutputPerM)
+	report := funnel.FromCounts(all, fn.Stages...)
+	for _, st := range append(fn.Stages, record.StageGenerate) { // the estimate has usage but no stage
+		report.PriceUsage(st, fn.Price.InputPerM, fn.Price.OutputPerM)
+	}
 	report.Placeholder = fn.Placeholder
 
 	byDir := map[string]*OutputDir{}
@@ -136,9 +131,9 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 			wantPairs = st.Out
 		}
 	}
-	if written["clean"] != report.Kept || written["rejected"] != wantRejected || written["pairs"] != wantPairs {
-		return fmt.Errorf("finalize: files hold %d kept, %d rejected and %d pairs, the funnel counted %d, %d and %d",
-			written["clean"], written["rejected"], written["pairs"], report.Kept, wantRejected, wantPairs)
+	if written["clean"] != report.Kept || written["rejected"] != wantRejected || written["pairs"] != wantPairs || written["accepted"] != report.Accepted {
+		return fmt.Errorf("finalize: files hold %d kept, %d rejected, %d pairs and %d accepted; the funnel counted %d, %d, %d and %d",
+			written["clean"], written["rejected"], written["pairs"], written["accepted"], report.Kept, wantRejected, wantPairs, report.Accepted)
 	}
 	if !report.AllBalanced() {
 		return fmt.Errorf("finalize: the funnel does not balance:\n%s", report.Summary())

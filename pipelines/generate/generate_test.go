@@ -49,8 +49,11 @@ func TestGenerateThroughFaultsThenRerunFromStore(t *testing.T) {
 	defer srv.Close()
 	out := t.TempDir()
 	cfg := generateConfig(t, url, out)
-	cfg.Generate.LLM.Timeout = 300 * time.Millisecond // the timeout fault holds requests
+	// The timeout fault holds requests until the client gives up: short enough to keep the
+	// test fast, long enough that a loaded machine does not time out answers in flight.
+	cfg.Generate.LLM.Timeout = time.Second
 	cfg.Generate.Candidates = 2
+	cfg.Refine.Rounds = 0 // generation alone: every call is one pair's
 	o := runJob(t, cfg)
 	checkFunnel(t, o)
 

@@ -63,6 +63,11 @@ var (
 	seedPairs      = flag.String("seed_pairs", "", "JSONL of few-shot examples: instruction, output, lang")
 	maxShots       = flag.Int("max_shots", defaults.Generate.MaxShots, "few-shot examples per prompt")
 	estimate       = flag.Bool("estimate", false, "count the model calls and tokens the run would make, without calling anything (ingest still runs)")
+	rounds         = flag.Int("rounds", defaults.Refine.Rounds, "refinement rounds: judge, rewrite the flawed, judge again; 0 skips the judge")
+	judgeModel     = flag.String("judge_model", "", "model that labels pairs good/flawed/bad (default: --generator_model)")
+	structured     = flag.Bool("structured_output", defaults.Refine.Structured, "ask for the judge's verdict under a JSON schema; turn off for servers without structured output")
+	minInstr       = flag.Int("min_instruction_chars", defaults.Refine.Checks.MinInstructionChars, "shortest instruction kept")
+	maxInstr       = flag.Int("max_instruction_chars", defaults.Refine.Checks.MaxInstructionChars, "longest instruction kept")
 	progressEvery  = flag.Duration("progress_every", defaults.Generate.ProgressEvery, "how often to log progress of the model stages")
 )
 
@@ -117,6 +122,8 @@ func configureLLM(ctx context.Context, cfg *Config) (stop func(), err error) {
 		g.LLM.Store = fsx.Join(cfg.Output, "responses")
 	}
 	g.Candidates, g.MaxShots, g.ProgressEvery, g.Estimate = *candidates, *maxShots, *progressEvery, *estimate
+	cfg.Refine.Rounds, cfg.Refine.JudgeModel, cfg.Refine.Structured = *rounds, *judgeModel, *structured
+	cfg.Refine.Checks.MinInstructionChars, cfg.Refine.Checks.MaxInstructionChars = *minInstr, *maxInstr
 	if *seedPairs != "" {
 		if g.SeedPairs, err = ReadSeedPairs(ctx, *seedPairs); err != nil {
 			return stop, err

@@ -18,6 +18,7 @@ import (
 	"github.com/xinstruct/xinstruct/transforms/instruct"
 	"github.com/xinstruct/xinstruct/transforms/langid"
 	"github.com/xinstruct/xinstruct/transforms/quality"
+	"github.com/xinstruct/xinstruct/transforms/refine"
 )
 
 // Result holds the pipeline's main PCollections, for tests to assert on.
@@ -46,6 +47,13 @@ func Build(s beam.Scope, cfg Config) Result {
 		counts = append(counts, genCounts, funnel.CountPairs(s, funnel.OutKey(record.StageGenerate), pairs))
 		lines = append(lines, recordio.FormatPairs(s, "pairs", pairs))
 		owned = append(owned, "pairs")
+		if !cfg.Generate.Estimate {
+			accepted, refRejected, refCounts := refinement(s, cfg, pairs)
+			rejected = append(rejected, refRejected...)
+			counts = append(counts, refCounts...)
+			lines = append(lines, recordio.FormatPairs(s, "accepted", accepted))
+			owned = append(owned, "accepted")
+		}
 	}
 
 	allRejected := beam.Flatten(s, rejected...)
@@ -62,6 +70,39 @@ func Build(s beam.Scope, cfg Config) Result {
 	shards := shardio.Commit(s, shardio.CommitParams{Prefix: cfg.Output, Ext: ".jsonl", OwnedDirs: owned, Invalidate: []string{SuccessFile}}, temps)
 	finalize(s, cfg, shards, allCounts)
 	return Result{Kept: kept, Rejected: allRejected, Counts: allCounts}
+}
+
+// refinement runs the pair checks, then cfg.Refine.Rounds judge rounds, unrolled here at
+// construction, with the flawed pairs rewritten between rounds. It returns the accepted
+// pairs (with their label history), the dead letters and the funnel counts.
+func refinement(s beam.Scope, cfg Config, pairs beam.PCollection) (accepted beam.PCollection, rejected, counts []beam.PCollection) {
+	checked, checkRejected := refine.Check(s, cfg.Refine.Checks, pairs)
+	rejected = append(rejected, checkRejected)
+	counts = append(counts, funnel.CountPairs(s, funnel.InKey(record.StageChecks), pairs), funnel.CountPairs(s, funnel.OutKey(record.StageChecks), checked))
+	if cfg.Refine.Rounds == 0 {
+		accepted = checked
+	} else {
+		var good []beam.PCollection
+		inPlay := checked
+		for r := 1; r <= cfg.Refine.Rounds; r++ {
+			last := r == cfg.Refine.Rounds
+			g, flawed, judgeRejected, judgeCounts := refine.Judge(s, refine.JudgeParams{Round: r, Last: last, LLM: cfg.judgeLLM(),
+				Structured: cfg.Refine.Structured, ProgressEvery: cfg.Generate.ProgressEvery}, inPlay)
+			good = append(good, g)
+			rejected = append(rejected, judgeRejected)
+			counts = append(counts, judgeCounts)
+			if !last {
+				var rwRejected, rwCounts beam.PCollection
+				inPlay, rwRejected, rwCounts = refine.Rewrite(s, refine.RewriteParams{Round: r, LLM: cfg.Generate.LLM, Checks: cfg.Refine.Checks,
+					ProgressEvery: cfg.Generate.ProgressEvery}, flawed)
+				rejected = append(rejected, rwRejected)
+				counts = append(counts, rwCounts)
+			}
+		}
+		accepted = beam.Flatten(s, good...)
+	}
+	counts = append(counts, funnel.CountPairs(s, funnel.KeyAccepted, accepted))
+	return accepted, rejected, counts
 }
 
 // ingest returns the clean documents, the dead letters of each ingest step, and the

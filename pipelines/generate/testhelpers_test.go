@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,7 @@ func runJob(t *testing.T, cfg Config) jobOutput {
 type jobOutput struct {
 	clean    []recordio.CleanDoc
 	pairs    []recordio.PairLine
+	accepted []recordio.PairLine
 	rejected []recordio.RejectedLine
 	funnel   funnel.Report
 	manifest Manifest
@@ -76,6 +78,16 @@ func readOutput(t *testing.T, out string) jobOutput {
 			o.pairs = append(o.pairs, p)
 		})
 	}
+	files, _ = filepath.Glob(filepath.Join(out, "accepted", "*", "part-*.jsonl"))
+	for _, f := range files {
+		eachLine(t, f, func(b []byte) {
+			var p recordio.PairLine
+			if err := json.Unmarshal(b, &p); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			o.accepted = append(o.accepted, p)
+		})
+	}
 	files, _ = filepath.Glob(filepath.Join(out, "rejected", "*", "part-*.jsonl"))
 	for _, f := range files {
 		eachLine(t, f, func(b []byte) {
@@ -107,31 +119,72 @@ func eachLine(t *testing.T, path string, fn func([]byte)) {
 }
 
 // checkFunnel asserts the identities a user relies on: every record read is in exactly
-// one output file, every stage's input is in its output or its dead letters, and the
-// funnel and the manifest say so.
+// one output file; every stage's input is in its output or its dead letters, and is the
+// previous stage's output; the accepted pairs are the judges' good ones; and the funnel,
+// the files and the manifest agree.
 func checkFunnel(t *testing.T, o jobOutput) {
 	t.Helper()
 	r := o.funnel
 	if !r.Balanced || r.Read != r.Kept+r.Rejected {
 		t.Errorf("funnel: read %d != kept %d + rejected %d", r.Read, r.Kept, r.Rejected)
 	}
-	rejected, pairs, stageIn := r.Rejected, int64(0), int64(0)
+	rejected, pairs := r.Rejected, int64(0)
+	byName := map[string]funnel.StageReport{}
 	for _, st := range r.Stages {
+		byName[st.Name] = st
 		if !st.Balanced || st.In != st.Out+st.Rejected {
 			t.Errorf("stage %s: in %d != out %d + rejected %d", st.Name, st.In, st.Out, st.Rejected)
 		}
 		rejected += st.Rejected
-		pairs += st.Out
-		stageIn += st.In
+		if st.Name == "generate" {
+			pairs = st.Out
+		}
 	}
-	if int64(len(o.clean)) != r.Kept || int64(len(o.rejected)) != rejected || int64(len(o.pairs)) != pairs {
-		t.Errorf("files hold %d kept, %d rejected, %d pairs; the funnel says %d, %d, %d", len(o.clean), len(o.rejected), len(o.pairs), r.Kept, rejected, pairs)
+	var good int64
+	for i, st := range r.Stages {
+		if i > 0 && !strings.HasPrefix(st.Name, "rewrite_") && !strings.HasPrefix(st.Name, "judge_") || i == 0 {
+			continue
+		}
+		prev := r.Stages[i-1]
+		want := prev.Out
+		if strings.HasPrefix(st.Name, "rewrite_") { // only the flawed go on to be rewritten
+			want = yield(r, prev.Name, "flawed")
+		}
+		if st.In != want {
+			t.Errorf("stage %s took in %d, the stage before gave it %d", st.Name, st.In, want)
+		}
+		if strings.HasPrefix(st.Name, "judge_") {
+			good += yield(r, st.Name, "good")
+		}
+	}
+	if c, ok := byName["checks"]; ok {
+		if c.In != pairs {
+			t.Errorf("checks took in %d of the %d generated pairs", c.In, pairs)
+		}
+		if len(r.Stages) == 2 { // no judge: every checked pair is accepted
+			good = c.Out
+		}
+		if r.Accepted != good {
+			t.Errorf("accepted %d, the judges said good %d times", r.Accepted, good)
+		}
+	}
+	if int64(len(o.clean)) != r.Kept || int64(len(o.rejected)) != rejected || int64(len(o.pairs)) != pairs || int64(len(o.accepted)) != r.Accepted {
+		t.Errorf("files hold %d kept, %d rejected, %d pairs, %d accepted; the funnel says %d, %d, %d, %d",
+			len(o.clean), len(o.rejected), len(o.pairs), len(o.accepted), r.Kept, rejected, pairs, r.Accepted)
 	}
 	var inManifest int64
 	for _, d := range o.manifest.Outputs {
 		inManifest += d.Records
 	}
-	if inManifest != r.Read+stageIn {
-		t.Errorf("manifest lists %d records; %d were read and %d entered later stages", inManifest, r.Read, stageIn)
+	if want := r.Kept + rejected + pairs + r.Accepted; inManifest != want {
+		t.Errorf("manifest lists %d records, the funnel %d", inManifest, want)
 	}
+}
+
+func yield(r funnel.Report, stage, outcome string) int64 {
+	var n int64
+	for _, byOutcome := range r.Yields[stage] {
+		n += byOutcome[outcome]
+	}
+	return n
 }

@@ -22,6 +22,12 @@ type Report struct {
 	Balanced bool `json:"balanced"`
 
 	Stages []StageReport `json:"stages,omitempty"`
+	// Accepted counts the pairs that left refinement accepted (judged good, or passed the
+	// checks when no judge ran), per language.
+	Accepted           int64            `json:"accepted,omitempty"`
+	AcceptedByLanguage map[string]int64 `json:"accepted_by_language,omitempty"`
+	// Yields are a stage's outcomes per language, e.g. judge_r1 -> fi -> good.
+	Yields map[string]map[string]map[string]int64 `json:"yields,omitempty"`
 	// LLM is the usage of each stage's model calls, per language.
 	LLM map[string]map[string]*Usage `json:"llm,omitempty"`
 	// Estimate is what the model stages would call, per stage and language, from an
@@ -61,6 +67,8 @@ const (
 	keyOut      = "out"
 	KeyLLM      = "llm"
 	KeyEstimate = "estimate"
+	KeyAccepted = "accepted"
+	KeyYield    = "yield"
 )
 
 // InKey and OutKey name a stage's in and out counts.
@@ -94,6 +102,23 @@ func FromCounts(counts map[string]int64, stages ...string) Report {
 		case len(parts) == 3 && byStage[parts[0]] != nil && parts[1] == keyOut:
 			byStage[parts[0]].Out += n
 			byStage[parts[0]].OutByLanguage[parts[2]] += n
+		case parts[0] == KeyAccepted && len(parts) == 2:
+			if r.AcceptedByLanguage == nil {
+				r.AcceptedByLanguage = map[string]int64{}
+			}
+			r.Accepted += n
+			r.AcceptedByLanguage[parts[1]] += n
+		case parts[0] == KeyYield && len(parts) == 4:
+			if r.Yields == nil {
+				r.Yields = map[string]map[string]map[string]int64{}
+			}
+			if r.Yields[parts[1]] == nil {
+				r.Yields[parts[1]] = map[string]map[string]int64{}
+			}
+			if r.Yields[parts[1]][parts[2]] == nil {
+				r.Yields[parts[1]][parts[2]] = map[string]int64{}
+			}
+			r.Yields[parts[1]][parts[2]][parts[3]] += n
 		case parts[0] == KeyLLM && len(parts) == 4:
 			r.LLM = addUsage(r.LLM, parts[1], parts[2], parts[3], n)
 		case parts[0] == KeyEstimate && len(parts) == 4:
@@ -175,6 +200,19 @@ func (r Report) Summary() string {
 	}
 	for _, s := range r.Stages {
 		fmt.Fprintf(&b, "\n%s: in %d, out %d, rejected %d (in == out + rejected: %s)\n", s.Name, s.In, s.Out, s.Rejected, yesNo(s.Balanced))
+		if y := r.Yields[s.Name]; y != nil {
+			sum := map[string]int64{}
+			for _, byLabel := range y {
+				for k, n := range byLabel {
+					sum[k] += n
+				}
+			}
+			b.WriteString("  yields:")
+			for _, k := range slices.Sorted(maps.Keys(sum)) {
+				fmt.Fprintf(&b, " %s %d", k, sum[k])
+			}
+			b.WriteString("\n")
+		}
 		for _, k := range slices.Sorted(maps.Keys(s.RejectedByReason)) {
 			fmt.Fprintf(&b, "  %-26s %8d\n", k, s.RejectedByReason[k])
 		}
@@ -182,6 +220,12 @@ func (r Report) Summary() string {
 			t := total(usage)
 			fmt.Fprintf(&b, "  model calls %d, from store %d, retries %d, failed %d, tokens %d in + %d out, cost %s\n",
 				t.Requests, t.CacheHits, t.Retries, t.Failures, t.PromptTokens, t.CompletionTokens, strconv.FormatFloat(t.Cost, 'f', 4, 64))
+		}
+	}
+	if len(r.Stages) > 0 {
+		fmt.Fprintf(&b, "\naccepted pairs    %8d\n", r.Accepted)
+		for _, l := range slices.Sorted(maps.Keys(r.AcceptedByLanguage)) {
+			fmt.Fprintf(&b, "  %-15s %8d\n", l, r.AcceptedByLanguage[l])
 		}
 	}
 	for _, stage := range slices.Sorted(maps.Keys(r.Estimate)) {

@@ -2,6 +2,8 @@
 // internal/fakellm) until SIGINT or SIGTERM. Its answers are placeholders, not model output.
 //
 //	go run ./internal/fakellm/cmd/fakellm --latency=200ms --error_rate=0.05 --error_kinds=500,429,reset
+//	go run ./internal/fakellm/cmd/fakellm --judge_labels=good=0.5,flawed=0.4,bad=0.1 --judge_style=mixed \
+//		--judge_malformed_rate=0.1 --judge_malformed_after_reask=0.2 --gullible
 //
 // Point a client at the printed base URL (e.g. OPENAI_BASE_URL or the pipeline's base URL
 // flag); any API key is accepted. GET /fake/stats shows what it has seen.
@@ -45,6 +47,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		errorKinds = fs.String("error_kinds", "", "comma-separated transient fault kinds (default all): 500,503,429,malformed_body,empty_choices,truncated,reset,timeout")
 		seed       = fs.Uint64("seed", 0, "seeds which arrivals fail")
 		model      = fs.String("model", fakellm.DefaultModel, "model name echoed when a request has none")
+
+		judgeLabels    = fs.String("judge_labels", fakellm.DefaultJudgeLabels.String(), "weights of the judge's labels: good=W,flawed=W,bad=W or three numbers in that order")
+		judgeMalformed = fs.Float64("judge_malformed_rate", 0, "fraction of first-ask judge answers that are prose with no label")
+		judgeAfterAsk  = fs.Float64("judge_malformed_after_reask", 0, "fraction of re-asked judge answers that are still prose with no label")
+		judgeStyle     = fs.String("judge_style", string(fakellm.JudgeJSON), "shape of judge answers to requests without response_format: json, fenced, prose or mixed")
+		gullible       = fs.Bool("gullible", false, "the judge answers good to an injection that escaped the <text> data section")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -56,9 +64,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	labels, err := fakellm.ParseLabelWeights(*judgeLabels)
+	if err != nil {
+		return err
+	}
 	opts := fakellm.Options{
 		Latency: *latency, LatencyJitter: *jitter, MaxConcurrency: *maxConc, RetryAfter: *retryAfter,
 		ErrorRate: *errorRate, ErrorKinds: kinds, Seed: *seed, Model: *model,
+		JudgeLabels: labels, JudgeMalformedRate: *judgeMalformed, JudgeMalformedAfterReask: *judgeAfterAsk,
+		JudgeStyle: fakellm.JudgeStyle(*judgeStyle), Gullible: *gullible,
 	}
 	if err := opts.Validate(); err != nil {
 		return err

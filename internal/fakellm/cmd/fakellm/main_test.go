@@ -35,7 +35,8 @@ func TestRun(t *testing.T) {
 	var out syncBuffer
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"--addr=127.0.0.1:0", "--model=demo", "--error_kinds=500,reset", "--latency=1ms"}, &out)
+		errc <- run(ctx, []string{"--addr=127.0.0.1:0", "--model=demo", "--error_kinds=500,reset", "--latency=1ms",
+			"--judge_labels=0,1,0", "--judge_style=prose", "--judge_malformed_rate=0", "--judge_malformed_after_reask=0.5", "--gullible"}, &out)
 	}()
 	re := regexp.MustCompile(`^fakellm: placeholder answers \(not model output\) at (http://127\.0\.0\.1:\d+/v1)\n$`)
 	var base string
@@ -56,6 +57,18 @@ func TestRun(t *testing.T) {
 	if !strings.Contains(string(body), `"id":"demo"`) || resp.Header.Get("X-Fakellm") != "placeholder" {
 		t.Errorf("GET /v1/models: %s", body)
 	}
+	// The judge flags reach the server: all labels flawed, in prose.
+	judge := `{"model":"demo","messages":[{"role":"system","content":"Label the sample."},` +
+		`{"role":"user","content":"### English Instruction:\nHow is maize stored?\n\n### Answer (Swahili):\n<text>\nKausha mahindi.\n</text>"}]}`
+	resp, err = http.Post(base+"/chat/completions", "application/json", strings.NewReader(judge))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"content":"Label: flawed. `) {
+		t.Errorf("judge answer: %s", body)
+	}
 	cancel()
 	select {
 	case err := <-errc:
@@ -72,6 +85,12 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"--error_kinds=teapot"},
 		{"--error_rate=2"},
 		{"--nope"},
+		{"--judge_style=yaml"},
+		{"--judge_labels=good=1,great=2"},
+		{"--judge_labels=0.5,0.5"},
+		{"--judge_labels=good=-1"},
+		{"--judge_malformed_rate=1.5"},
+		{"--judge_malformed_after_reask=-0.1"},
 		{"extra"},
 	} {
 		if err := run(context.Background(), append([]string{"--addr=127.0.0.1:0"}, args...), io.Discard); err == nil {

@@ -1,0 +1,2 @@
+// Package refine is X-Instruction's refinement stage.
+package refine

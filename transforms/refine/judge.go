@@ -1,0 +1,212 @@
+package refine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/internal/prompts"
+	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
+)
+
+func init() {
+	register.DoFn6x1[context.Context, record.Pair, func(record.Pair), func(record.Pair), func(record.Rejected), func(string, int), error](&judgeFn{})
+	register.Emitter1[record.Pair]()
+	register.Emitter1[record.Rejected]()
+	register.Emitter2[string, int]()
+}
+
+// Templates of the refinement stage.
+const (
+	TemplateJudge   = "judge_pair"
+	TemplateReask   = "reask_judge"
+	TemplateRewrite = "rewrite_instruction"
+)
+
+// Dead-letter reasons of the judge.
+const (
+	ReasonJudgedBad   = "judged_bad"              // the judge labelled the pair bad; the detail is its rationale
+	ReasonUnparseable = "judge_unparseable"       // no label could be read, even after a corrective re-ask
+	ReasonUnresolved  = "unresolved_after_rounds" // still flawed after the last round
+)
+
+// judgeSchema is the structured-output schema of a verdict.
+var judgeSchema = json.RawMessage(`{"type":"object","properties":{"label":{"type":"string","enum":["good","flawed","bad"]},"rationale":{"type":"string"}},"required":["label","rationale"],"additionalProperties":false}`)
+
+// JudgeParams configure one judge round.
+type JudgeParams struct {
+	Round int        // 1-based
+	Last  bool       // after the last round, flawed pairs are dead-lettered
+	LLM   llm.Config // the judge model
+	// Structured asks for the verdict as JSON under a schema (response_format
+	// json_schema); servers without structured output get the same request in the prompt.
+	Structured    bool
+	ProgressEvery time.Duration
+}
+
+// Judge labels every pair good, flawed or bad. It takes PCollection<record.Pair> and
+// returns the good pairs (accepted), the flawed ones (to be rewritten, or dead-lettered
+// as unresolved_after_rounds when p.Last), the dead letters (stage "judge_r<round>":
+// judged_bad, judge_unparseable, and the model layer's failures), and counts for the
+// funnel: the stage's in and out, and yields "yield/judge_r<round>/<lang>/<outcome>". Each
+// pair's History gains the round's verdict.
+func Judge(s beam.Scope, p JudgeParams, pairs beam.PCollection) (good, flawed, rejected, counts beam.PCollection) {
+	s = s.Scope(fmt.Sprintf("refine.Judge(round %d)", p.Round))
+	if err := p.LLM.Validate(); err != nil || p.Round < 1 {
+		panic(fmt.Sprintf("refine.Judge: round %d: %v", p.Round, err))
+	}
+	prompts.MustLoad(TemplateJudge)
+	prompts.MustLoad(TemplateReask)
+	return beam.ParDo4(s, &judgeFn{Params: p}, pairs)
+}
+
+type judgeFn struct {
+	Params JudgeParams
+
+	w            llm.Worker[judged] // unexported: Beam serializes exported DoFn fields
+	judge, reask *prompts.Template
+	stage        string
+}
+
+// judged is one pair's outcome.
+type judged struct {
+	pair     record.Pair
+	label    string // good, flawed, or "" when rejected
+	rejected *record.Rejected
+	replies  []llm.Reply
+	failed   bool // the model layer failed the last call (its reason is the dead letter's)
+	yields   []string
+}
+
+func (fn *judgeFn) Setup(ctx context.Context) error {
+	fn.judge, fn.reask = prompts.MustLoad(TemplateJudge), prompts.MustLoad(TemplateReask)
+	fn.stage = record.StageJudge(fn.Params.Round)
+	return fn.w.Setup(ctx, fn.Params.LLM, fn.stage, fn.Params.ProgressEvery)
+}
+
+func (fn *judgeFn) Teardown() error { return fn.w.Teardown() }
+
+func (fn *judgeFn) StartBundle(context.Context, func(record.Pair), func(record.Pair), func(record.Rejected), func(string, int)) {
+	fn.w.StartBundle()
+}
+
+func (fn *judgeFn) ProcessElement(_ context.Context, p record.Pair, good, flawed func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
+	fn.w.Add(funnel.InKey(fn.stage)+"/"+p.Lang, 1)
+	fn.w.Pool.Go(func() (judged, error) { return fn.run(p) })
+	return fn.emit(fn.w.Pool.Take, good, flawed, reject)
+}
+
+func (fn *judgeFn) FinishBundle(_ context.Context, good, flawed func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
+	if err := fn.emit(fn.w.Pool.Wait, good, flawed, reject); err != nil {
+		return err
+	}
+	fn.w.FlushCounts(counts)
+	return nil
+}
+
+func (fn *judgeFn) emit(take func() ([]judged, error), good, flawed func(record.Pair), reject func(record.Rejected)) error {
+	done, err := take()
+	for _, j := range done {
+		for i, r := range j.replies {
+			fn.w.CountUsage(j.pair.Lang, r, j.failed && i == len(j.replies)-1)
+		}
+		for _, y := range j.yields {
+			fn.w.Add("yield/"+fn.stage+"/"+j.pair.Lang+"/"+y, 1)
+		}
+		switch {
+		case j.rejected != nil:
+			reject(*j.rejected)
+		case j.label == string(Good):
+			fn.w.Add(funnel.OutKey(fn.stage)+"/"+j.pair.Lang, 1)
+			good(j.pair)
+		default:
+			fn.w.Add(funnel.OutKey(fn.stage)+"/"+j.pair.Lang, 1)
+			flawed(j.pair)
+		}
+	}
+	return err
+}
+
+// run judges one pair: ask, parse, and on an unparseable answer ask once more with a
+// corrective message (a different request, so the store cannot serve the first answer
+// again), then give up. A missing label is never turned into a default.
+func (fn *judgeFn) run(p record.Pair) (judged, error) {
+	msgs, err := fn.judge.Render(struct{ Instruction, LangName, Text string }{p.Instruction, prompts.LanguageName(p.Lang), prompts.Untrusted(p.Output)}, nil)
+	if err != nil {
+		return judged{}, err
+	}
+	req := llm.ChatRequest{Template: fn.judge.Ref(), Messages: msgs}
+	if fn.Params.Structured {
+		req.Schema, req.SchemaName = judgeSchema, "verdict"
+	}
+	j := judged{pair: p}
+	reply, f, err := fn.w.Call(req)
+	if err != nil {
+		return judged{}, err
+	}
+	j.replies = append(j.replies, reply)
+	if f != nil {
+		r := record.RejectPair(p, fn.stage, f.Reason, f.Detail)
+		j.rejected, j.failed = &r, true
+		return j, nil
+	}
+	v, how, ok := ParseVerdict(reply.Content)
+	if !ok {
+		j.yields = append(j.yields, "unparseable_first")
+		reaskMsgs, err := fn.reask.Render(struct{}{}, nil)
+		if err != nil {
+			return judged{}, err
+		}
+		req.Template = fn.judge.Ref() + "+" + fn.reask.Ref()
+		req.Messages = append(append(append([]llm.Message(nil), msgs...), llm.Message{Role: "assistant", Content: reply.Content}), reaskMsgs...)
+		reply, f, err = fn.w.Call(req)
+		if err != nil {
+			return judged{}, err
+		}
+		j.replies = append(j.replies, reply)
+		if f != nil {
+			r := record.RejectPair(p, fn.stage, f.Reason, f.Detail)
+			j.rejected, j.failed = &r, true
+			return j, nil
+		}
+		if v, how, ok = ParseVerdict(reply.Content); !ok {
+			j.yields = append(j.yields, "unparseable")
+			r := record.RejectPair(p, fn.stage, ReasonUnparseable, "no label after a corrective re-ask; the answer began: "+firstRunes(reply.Content, 200))
+			j.rejected = &r
+			return j, nil
+		}
+		how += "+reask"
+	}
+	j.pair.History = append(append([]record.Judgement(nil), p.History...), record.Judgement{
+		Round: fn.Params.Round, Label: string(v.Label), Rationale: v.Rationale, JudgeModel: fn.Params.LLM.Model,
+		InstructionBefore: p.Instruction, Parsed: how,
+	})
+	j.yields = append(j.yields, string(v.Label))
+	switch {
+	case v.Label == Bad:
+		r := record.RejectPair(j.pair, fn.stage, ReasonJudgedBad, v.Rationale)
+		j.rejected = &r
+	case v.Label == Flawed && fn.Params.Last:
+		r := record.RejectPair(j.pair, fn.stage, ReasonUnresolved, fmt.Sprintf("still flawed after round %d: %s", fn.Params.Round, v.Rationale))
+		j.rejected = &r
+	default:
+		j.label = string(v.Label)
+	}
+	return j, nil
+}
+
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}

@@ -1,0 +1,129 @@
+package refine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/internal/prompts"
+	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
+	"github.com/xinstruct/xinstruct/transforms/instruct"
+)
+
+func init() {
+	register.DoFn5x1[context.Context, record.Pair, func(record.Pair), func(record.Rejected), func(string, int), error](&rewriteFn{})
+}
+
+// RewriteParams configure one round's rewrite.
+type RewriteParams struct {
+	Round         int
+	LLM           llm.Config // the model that rewrites (the generator's, by default)
+	Checks        CheckParams
+	ProgressEvery time.Duration
+}
+
+// Rewrite has the model write a new instruction for each flawed pair, guided by the
+// judge's rationale; the response stays the original text. A new instruction must pass
+// the pair checks. It takes PCollection<record.Pair> and returns the rewritten pairs, the
+// dead letters (stage "rewrite_r<round>") and counts for the funnel.
+func Rewrite(s beam.Scope, p RewriteParams, flawed beam.PCollection) (rewritten, rejected, counts beam.PCollection) {
+	s = s.Scope(fmt.Sprintf("refine.Rewrite(round %d)", p.Round))
+	if err := p.LLM.Validate(); err != nil {
+		panic(fmt.Sprintf("refine.Rewrite: %v", err))
+	}
+	if err := p.Checks.Validate(); err != nil {
+		panic(fmt.Sprintf("refine.Rewrite: %v", err))
+	}
+	prompts.MustLoad(TemplateRewrite)
+	return beam.ParDo3(s, &rewriteFn{Params: p}, flawed)
+}
+
+type rewriteFn struct {
+	Params RewriteParams
+
+	w     llm.Worker[rewritten] // unexported: Beam serializes exported DoFn fields
+	tmpl  *prompts.Template
+	stage string
+}
+
+type rewritten struct {
+	pair     record.Pair
+	rejected *record.Rejected
+	reply    llm.Reply
+}
+
+func (fn *rewriteFn) Setup(ctx context.Context) error {
+	fn.tmpl = prompts.MustLoad(TemplateRewrite)
+	fn.stage = record.StageRewrite(fn.Params.Round)
+	return fn.w.Setup(ctx, fn.Params.LLM, fn.stage, fn.Params.ProgressEvery)
+}
+
+func (fn *rewriteFn) Teardown() error { return fn.w.Teardown() }
+
+func (fn *rewriteFn) StartBundle(context.Context, func(record.Pair), func(record.Rejected), func(string, int)) {
+	fn.w.StartBundle()
+}
+
+func (fn *rewriteFn) ProcessElement(_ context.Context, p record.Pair, emit func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
+	fn.w.Add(funnel.InKey(fn.stage)+"/"+p.Lang, 1)
+	fn.w.Pool.Go(func() (rewritten, error) { return fn.run(p) })
+	return fn.emit(fn.w.Pool.Take, emit, reject)
+}
+
+func (fn *rewriteFn) FinishBundle(_ context.Context, emit func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
+	if err := fn.emit(fn.w.Pool.Wait, emit, reject); err != nil {
+		return err
+	}
+	fn.w.FlushCounts(counts)
+	return nil
+}
+
+func (fn *rewriteFn) emit(take func() ([]rewritten, error), emit func(record.Pair), reject func(record.Rejected)) error {
+	done, err := take()
+	for _, r := range done {
+		fn.w.CountUsage(r.pair.Lang, r.reply, r.rejected != nil && r.reply.Content == "")
+		if r.rejected != nil {
+			reject(*r.rejected)
+			continue
+		}
+		fn.w.Add(funnel.OutKey(fn.stage)+"/"+r.pair.Lang, 1)
+		emit(r.pair)
+	}
+	return err
+}
+
+func (fn *rewriteFn) run(p record.Pair) (rewritten, error) {
+	rationale := ""
+	if n := len(p.History); n > 0 {
+		rationale = p.History[n-1].Rationale
+	}
+	msgs, err := fn.tmpl.Render(struct{ Instruction, Rationale, LangName, Text string }{
+		p.Instruction, rationale, prompts.LanguageName(p.Lang), prompts.Untrusted(p.Output)}, nil)
+	if err != nil {
+		return rewritten{}, err
+	}
+	reply, f, err := fn.w.Call(llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: msgs})
+	if err != nil {
+		return rewritten{}, err
+	}
+	out := rewritten{pair: p, reply: reply}
+	if f != nil {
+		r := record.RejectPair(p, fn.stage, f.Reason, f.Detail)
+		out.rejected = &r
+		return out, nil
+	}
+	instruction := instruct.CleanInstruction(reply.Content)
+	if reason, detail, ok := CheckPair(instruction, p.Output, fn.Params.Checks); !ok {
+		p.Instruction = instruction
+		r := record.RejectPair(p, fn.stage, reason, "rewritten instruction: "+detail)
+		out.rejected = &r
+		return out, nil
+	}
+	out.pair.Instruction = instruction
+	return out, nil
+}
