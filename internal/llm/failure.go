@@ -41,10 +41,8 @@ func AsFailure(err error) (*Failure, bool) {
 	return f, ok
 }
 
-// errEmptyAnswer and errMalformed mark answers that a retry may fix.
-var (
-	errEmptyAnswer = errors.New("the answer has no choices")
-)
+// errEmptyAnswer marks a 200 with no choices: a server glitch that a retry may fix.
+var errEmptyAnswer = errors.New("the answer has no choices")
 
 // rateLimited reports whether err is the server asking the client to slow down.
 func rateLimited(err error) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -145,9 +146,9 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 	}
 	m := Manifest{Job: "generate", RunID: fn.RunID, StartedAt: fn.StartedAt, FinishedAt: time.Now().UTC(),
 		Params: json.RawMessage(fn.Params), Funnel: report, Placeholder: fn.Placeholder}
-	sortStrings(dirs)
+	sort.Strings(dirs)
 	for _, d := range dirs {
-		sortStrings(byDir[d].Shards)
+		sort.Strings(byDir[d].Shards)
 		m.Outputs = append(m.Outputs, *byDir[d])
 	}
 	manifest, _ := json.MarshalIndent(m, "", "  ")
