@@ -102,6 +102,9 @@ func TestCheckPairNotEnglish(t *testing.T) {
 		{"Erkläre, wie die Feenkamine in Kappadokien entstanden sind.", "tr", ReasonInstructionNotEnglish},
 		{"Describe Helsingin rautatieasema ja sen historia.", "th", ReasonInstructionNotEnglish},
 		{"1234567890 + 987654321 = ?", "fi", ReasonInstructionNotEnglish}, // no letters: undetermined
+		// Language ID says en (0.99) because of one long English word; 1 word in 12 is English.
+		{"Engineering News-Record (ENR) là một tạp chí thương mại cho ngành xây dựng.", "th", ReasonInstructionNotEnglish},
+		{"Zinedine Zidane, Michel Platini, Thierry Henry.", "th", ReasonInstructionNotEnglish}, // names only
 		// Near misses: short English requests that language ID alone doubts.
 		{"Define photosynthesis.", "th", ""},
 		{"Compare Python and Go.", "th", ""},
@@ -109,6 +112,15 @@ func TestCheckPairNotEnglish(t *testing.T) {
 		{"What does 'selamat pagi' mean, and when do Indonesians say it?", "th", ""},
 		{"What does 'สวัสดี' mean in Thai?", "th", ""},
 		{"Solve for x in the equation 3x + 10 = 5(x - 2).", "th", ""},
+		// Near misses: names in other languages, which language ID takes for those
+		// languages (fi 0.99, vi 1.00, sw 0.66, es 0.80, en 0.37 ...).
+		{"Write about Jyväskylä's Alvar Aalto buildings.", "fi", ""},
+		{"Describe Kalevala and Väinämöinen.", "fi", ""},
+		{"Describe Ho Chi Minh City's Bến Thành market.", "vi", ""},
+		{"Who was Mustafa Kemal Atatürk?", "tr", ""},
+		{"Describe Eid ul-Fitr in Lahore.", "ur", ""},
+		{"Describe maize farming in the Morogoro region of Tanzania.", "th", ""},
+		{"How is rendang cooked?", "th", ""},
 	})
 }
 
@@ -297,6 +309,37 @@ func TestRealQuestions(t *testing.T) {
 	t.Logf("MT-Bench: %d of %d pass; failures %v", len(mt)-n, len(mt), failed)
 	if n > 15 || failed[ReasonInstructionNotEnglish] > 0 {
 		t.Errorf("MT-Bench: %d of %d fail (%v), want at most 15 and none for language", n, len(mt), failed)
+	}
+}
+
+// TestNativeTextsFail checks that text in the target languages never passes as an
+// instruction: the MT-Bench questions translated into fi, bn, hi, ta, th and ur (real
+// requests, in the wrong language), and the first sentence of every document of the
+// shared corpora. Nearly all fail the English check; the rest are too short or too long,
+// or are stubs made of names ("Peraturan Presiden Republik Indonesia No.") that fail the
+// request check.
+func TestNativeTextsFail(t *testing.T) {
+	p := DefaultCheckParams()
+	var texts []string
+	for _, lang := range []string{"fi", "bn", "hi", "ta", "th", "ur"} {
+		texts = append(texts, readJSONL(t, filepath.Join(sharedDir, "eval", "mt_bench."+lang+".jsonl"))...)
+	}
+	for _, lang := range []string{"fi", "id", "tr", "vi", "sw", "bn", "hi", "ta", "th", "ur"} {
+		for _, doc := range readJSONL(t, filepath.Join(sharedDir, "corpora", lang+".jsonl")) {
+			texts = append(texts, firstSentence(doc))
+		}
+	}
+	reasons := map[string]int{}
+	for _, text := range texts {
+		reason, _, ok := CheckPair(text, "", p)
+		if ok {
+			t.Errorf("a native text passes: %q", text)
+		}
+		reasons[reason]++
+	}
+	t.Logf("%d native texts: %v", len(texts), reasons)
+	if other := len(texts) - reasons[ReasonInstructionNotEnglish] - reasons[ReasonInstructionTooLong] - reasons[ReasonInstructionTooShort]; other > len(texts)/100 {
+		t.Errorf("%d of %d native texts fail for another reason than language or length (%v), want at most 1%%", other, len(texts), reasons)
 	}
 }
 

@@ -302,6 +302,9 @@ func parseProse(s string) (Verdict, bool) {
 // negated reports whether one of the last three words of before's last clause negates
 // what follows.
 func negated(before string) bool {
+	if len(before) > 80 { // three words are within 80 bytes but for the longest
+		before = before[len(before)-80:]
+	}
 	if i := strings.LastIndexAny(before, ".!?;:\n"); i >= 0 {
 		before = before[i+1:]
 	}
