@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"sync"
@@ -45,7 +46,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		}
 	}
 	ocfg.HTTPClient = &http.Client{Transport: retryAfterTransport{base: sharedTransport(cfg.MaxInFlight)}}
-	st, err := store.Open(ctx, cfg.Store)
+	st, err := store.OpenWith(ctx, cfg.Store, store.Options{Fsync: cfg.StoreFsync})
 	if err != nil {
 		return nil, fmt.Errorf("llm: opening the response store: %v", err)
 	}
@@ -132,8 +133,12 @@ func (c *Client) key(r ChatRequest) string {
 // store, offline mode) and should fail the bundle.
 func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, error) {
 	key := c.key(r)
-	if e, ok, err := c.store.Get(ctx, key); err != nil {
+	if e, ok, err := c.store.Get(ctx, key); err != nil && !(store.IsCorrupt(err) && !c.cfg.Offline) {
 		return Reply{}, nil, fmt.Errorf("llm: reading the response store: %v", err)
+	} else if err != nil {
+		// Only a machine crash mid-write (without --store_fsync) or a damaged disk makes a
+		// corrupt entry: ask again, and the new answer replaces it.
+		slog.Warn("llm: corrupt response store entry; asking the model again", "error", err)
 	} else if ok {
 		reply, f := c.replyFrom(e, true, 0)
 		return reply, f, nil

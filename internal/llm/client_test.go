@@ -293,3 +293,28 @@ func TestRecoversFromA429Storm(t *testing.T) {
 		t.Errorf("the calls finished %v after the storm ended: the backoff cap is 200ms", lag)
 	}
 }
+
+// TestCorruptEntryHealsOnlineAndFailsOffline: a corrupt store entry (a machine crash
+// mid-write without fsync) is asked again and replaced online, and is an error offline.
+func TestCorruptEntryHealsOnlineAndFailsOffline(t *testing.T) {
+	c, srv, cfg := testClient(t, fakellm.Options{}, nil)
+	first, _, _ := c.Chat(context.Background(), ask("x", 0))
+	entry := filepath.Join(cfg.Store, first.Key[:2], first.Key+".json")
+	if err := os.WriteFile(entry, []byte(`{"key": "trunc`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	offline := cfg
+	offline.Offline = true
+	oc, _ := New(context.Background(), offline)
+	defer oc.Close()
+	if _, _, err := oc.Chat(context.Background(), ask("x", 0)); err == nil {
+		t.Error("offline mode served around a corrupt entry")
+	}
+	again, f, err := c.Chat(context.Background(), ask("x", 0))
+	if err != nil || f != nil || again.Cached || again.Content != first.Content || srv.Stats().Completed != 2 {
+		t.Fatalf("online: %v %v cached=%v", err, f, again.Cached)
+	}
+	if healed, _, _ := c.Chat(context.Background(), ask("x", 0)); !healed.Cached {
+		t.Error("the corrupt entry was not replaced")
+	}
+}

@@ -27,6 +27,7 @@ type Config struct {
 
 	Store       string  `json:"store"`        // response store: local directory or gs:// prefix
 	Offline     bool    `json:"offline"`      // answer from the store only; a miss fails the job
+	StoreFsync  bool    `json:"store_fsync"`  // make stored answers survive a machine crash, not only a killed process (store.Options)
 	Price       Price   `json:"price"`        // for cost accounting and MaxCost
 	MaxRequests int64   `json:"max_requests"` // calls allowed to this run (per process); 0 = no cap
 	MaxCost     float64 `json:"max_cost"`     // spend allowed to this run (per process); 0 = no cap

@@ -55,6 +55,7 @@ var (
 	rpm            = flag.Int("rpm", 0, "requests per minute per worker process (0: no limit)")
 	tpm            = flag.Int("tpm", 0, "tokens per minute per worker process (0: no limit)")
 	responseStore  = flag.String("response_store", "", "response store, local directory or gs:// prefix (default: <output>/responses)")
+	storeFsync     = flag.Bool("store_fsync", false, "fsync every stored answer: survives a machine crash, not only a killed job, at a few ms per answer on local disk")
 	offline        = flag.Bool("offline", false, "answer from the response store only; a request it has no answer for fails the job")
 	price          = flag.String("price", "0,0", "price per 1M input tokens and per 1M output tokens, e.g. 0.15,0.60")
 	maxRequests    = flag.Int64("max_requests", 0, "stop calling the model after this many requests per worker process (0: no cap)")
@@ -113,6 +114,7 @@ func configureLLM(ctx context.Context, cfg *Config) (stop func(), err error) {
 	g.LLM.BaseURL, g.LLM.APIType, g.LLM.APIVersion, g.LLM.Model = *llmBaseURL, *llmAPIType, *llmAPIVersion, *generatorModel
 	g.LLM.Sampling = llm.Sampling{Temperature: float32(*temperature), TopP: float32(*topP), MaxTokens: *maxTokens}
 	g.LLM.Timeout, g.LLM.MaxRetries, g.LLM.MaxInFlight, g.LLM.RPM, g.LLM.TPM = *requestTimeout, *maxRetries, *maxInFlight, *rpm, *tpm
+	g.LLM.StoreFsync = *storeFsync
 	g.LLM.Offline, g.LLM.MaxRequests, g.LLM.MaxCost, g.LLM.RunID = *offline, *maxRequests, *maxCost, cfg.RunID
 	if g.LLM.Price, err = ParsePrice(*price); err != nil {
 		return stop, err

@@ -16,7 +16,7 @@ import (
 // filesystem: publishing atomically and durably needs fsync and rename.
 type localStore struct {
 	root string
-	sync bool // fsync files and directories; false only in benchmarks that measure its cost
+	sync bool // fsync files and directories (Options.Fsync)
 }
 
 func openLocal(root string) (*localStore, error) {

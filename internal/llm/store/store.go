@@ -38,15 +38,38 @@ type Store interface {
 	Close() error
 }
 
+// Options configure Open.
+type Options struct {
+	// Fsync makes a local Put durable against a machine crash or power loss, not only
+	// against the process being killed: it fsyncs the entry and its directory before
+	// returning. Without it an entry is still published atomically (a killed process
+	// leaves it whole or absent: the page cache outlives the process), and after a
+	// machine crash an entry written in the last seconds may be lost or come back
+	// corrupt, which Get reports as a *CorruptError. Measured here, the two fsyncs cost
+	// 2-5 ms per answer under load against 0.08 ms without, and an answer's concurrency
+	// slot is held until it is stored. gs:// writes are durable either way.
+	Fsync bool
+}
+
 // Open opens the store at url: a local directory (created if absent) or a
-// gs://bucket/prefix. A URL with another scheme works if that scheme is registered with
-// Beam's filesystem package and its writes become visible only when complete.
+// gs://bucket/prefix, with Fsync on. A URL with another scheme works if that scheme is
+// registered with Beam's filesystem package and its writes become visible only when
+// complete.
 func Open(ctx context.Context, url string) (Store, error) {
+	return OpenWith(ctx, url, Options{Fsync: true})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, opts Options) (Store, error) {
 	if strings.TrimSpace(url) == "" {
 		return nil, errors.New("store: empty store URL")
 	}
 	if fsx.IsLocal(url) {
-		return openLocal(url)
+		s, err := openLocal(url)
+		if err == nil {
+			s.sync = opts.Fsync
+		}
+		return s, err
 	}
 	return openRemote(ctx, url)
 }
