@@ -37,6 +37,7 @@ fi
 	go build -o "$BIN/passthrough" ./internal/bench/passthrough
 	go build -o "$BIN/ingest" ./pipelines/generate
 	go build -o "$BIN/gencorpus" ./internal/bench/gencorpus
+	go build -o "$BIN/ingestprof" ./internal/bench/ingestprof
 ) >"$LOGS/build.log" 2>&1 || { cat "$LOGS/build.log" >&2; exit 1; }
 
 if [[ ! -f "$BENCH_DIR/corpus.stats" || ! -d "$BENCH_DIR/corpus" ]]; then

@@ -243,6 +243,25 @@ func TestScanCountsLikeScript(t *testing.T) {
 	}
 }
 
+func TestDetectCount(t *testing.T) {
+	d := Default()
+	texts := []string{"", "abc", "Ωμέγα ωμέγα", "东京へ 서울 \u0301x\u0903\u200d\u10a0\u2160 ǅ", "\xff\xc0 a", strings.Repeat("Tämä on lause. ", 100)}
+	if _, err := os.Stat(corporaDir); err == nil {
+		for _, doc := range readCorpora(t) {
+			texts = append(texts, doc.Text)
+		}
+	}
+	for _, text := range texts {
+		res, counts := d.DetectCount(text)
+		if want := d.Detect(text); res != want {
+			t.Errorf("DetectCount(%.40q) = %+v, Detect says %+v", text, res, want)
+		}
+		if want := script.Count(text); counts != want {
+			t.Errorf("DetectCount(%.40q): counts %+v, script.Count says %+v", text, counts, want)
+		}
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	other, err := parseModel(modelData)
 	if err != nil {

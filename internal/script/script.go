@@ -3,7 +3,10 @@
 // another script than its language's.
 package script
 
-import "unicode"
+import (
+	"unicode"
+	"unicode/utf8"
+)
 
 // Script is a writing system.
 type Script uint8
@@ -124,7 +127,30 @@ func classify(r rune) uint8 {
 // are not letters and are not counted.
 func Count(text string) Counts {
 	var c Counts
-	for _, r := range text {
+	for i := 0; i < len(text); {
+		b := text[i]
+		if b < utf8.RuneSelf {
+			if (b|0x20)-'a' < 26 {
+				c.Letters++
+				c.ByScript[Latin]++
+			}
+			i++
+			continue
+		}
+		// Decode the valid 2-byte sequences and the 3-byte ones below tableSize here
+		// (the bulk of the scripts counted); leave the rest to utf8, as range would.
+		var r rune
+		size := 2
+		switch {
+		case b >= 0xC2 && b < 0xE0 && i+1 < len(text) && text[i+1]&0xC0 == 0x80:
+			r = rune(b&0x1F)<<6 | rune(text[i+1]&0x3F)
+		case (b == 0xE0 || b == 0xE1) && i+2 < len(text) && text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80 &&
+			(b == 0xE1 || text[i+1] >= 0xA0):
+			r, size = rune(b&0x0F)<<12|rune(text[i+1]&0x3F)<<6|rune(text[i+2]&0x3F), 3
+		default:
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		i += size
 		if s, ok := Letter(r); ok {
 			c.Letters++
 			c.ByScript[s]++

@@ -54,6 +54,30 @@ func TestLetterTableMatchesDefinition(t *testing.T) {
 	}
 }
 
+// TestCountDecodesAsRange checks Count against a loop over the runes, on every rune of
+// the scripts Count decodes itself and on invalid and truncated UTF-8.
+func TestCountDecodesAsRange(t *testing.T) {
+	byRange := func(text string) Counts {
+		var c Counts
+		for _, r := range text {
+			if s, ok := Letter(r); ok {
+				c.Letters++
+				c.ByScript[s]++
+			}
+		}
+		return c
+	}
+	texts := []string{"", "\xe0\x80\x80", "\xe0\xa4", "\xe1\x80", "\xc2", "\xc0\x80", "\xed\xa0\x80", "\xf0\x9f\x98\x80a", "a\xffb"}
+	for r := rune(0); r < 0x3000; r++ {
+		texts = append(texts, "x"+string(r)+"y")
+	}
+	for _, text := range texts {
+		if got, want := Count(text), byRange(text); got != want {
+			t.Errorf("Count(%+q) = %+v, want %+v", text, got, want)
+		}
+	}
+}
+
 func TestForLanguage(t *testing.T) {
 	for lang, want := range map[string]Script{"ta": Tamil, "ur": Arabic, "hi": Devanagari, "bn": Bengali, "th": Thai, "fi": Latin, "sw": Latin, "vi": Latin} {
 		if got, ok := ForLanguage(lang); !ok || got != want {

@@ -16,7 +16,6 @@ import (
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 	"github.com/xinstruct/xinstruct/transforms/instruct"
 	"github.com/xinstruct/xinstruct/transforms/langid"
-	"github.com/xinstruct/xinstruct/transforms/quality"
 	"github.com/xinstruct/xinstruct/transforms/refine"
 )
 
@@ -108,16 +107,20 @@ func refinement(s beam.Scope, cfg Config, pairs beam.PCollection) (accepted beam
 // funnel counts of ingest.
 func ingest(s beam.Scope, cfg Config, temp string) (kept beam.PCollection, rejected, counts []beam.PCollection) {
 	read, readRejected := docio.Read(s, cfg.Input, docio.Options{MaxRecordBytes: cfg.MaxRecordBytes})
-	docs, normRejected := clean.Normalize(s, read)
-	// Length before language ID: it is cheap and keeps megabyte records away from the detector.
-	docs, lengthRejected := clean.Length(s, cfg.Length, docs)
-	docs, langRejected := langid.Identify(s, langid.Params{Languages: cfg.Languages, MinConfidence: cfg.MinLangConfidence}, docs)
-	docs, scriptRejected := clean.Script(s, cfg.Script, docs)
-	docs, qualityRejected := quality.Filter(s, cfg.Quality, docs)
+	// Normalize, bound length, identify language, check script, filter quality: one
+	// fused step, on all cores (the same results as clean.Normalize, clean.Length,
+	// langid.Identify, clean.Script and quality.Filter in sequence). Length comes before
+	// language ID: it is cheap and keeps megabyte records away from the detector.
+	docs, checkRejected := clean.Checks(s, clean.CheckParams{
+		Length:  cfg.Length,
+		Lang:    langid.Params{Languages: cfg.Languages, MinConfidence: cfg.MinLangConfidence},
+		Script:  cfg.Script,
+		Quality: cfg.Quality,
+	}, read)
 	// Deduplicate last, among documents that passed every check: a duplicate of a
 	// rejected record must not shadow a good one.
 	kept, dupRejected := dedup.Exact(s, dedup.Params{TempDir: temp}, docs)
-	rejected = []beam.PCollection{readRejected, normRejected, lengthRejected, langRejected, scriptRejected, qualityRejected, dupRejected}
+	rejected = []beam.PCollection{readRejected, checkRejected, dupRejected}
 	counts = []beam.PCollection{
 		funnel.CountAll(s, funnel.KeyRead, read),
 		funnel.CountAll(s, funnel.KeyRead, readRejected),

@@ -58,21 +58,35 @@ func (fn *lengthFn) Setup() {
 }
 
 func (fn *lengthFn) ProcessElement(ctx context.Context, d record.Doc, kept func(record.Doc), rejected func(record.Rejected)) {
-	// A text over MaxChars*4 bytes is too long whatever its characters; do not count them.
-	if len(d.Text) > 4*fn.Params.MaxChars {
-		fn.tooLong.Inc(ctx, 1)
-		rejected(record.Reject(d, record.StageIngest, record.ReasonTooLong, fmt.Sprintf("%d bytes > %d characters", len(d.Text), fn.Params.MaxChars)))
-		return
-	}
-	n := utf8.RuneCountInString(d.Text)
-	switch {
-	case n < fn.Params.MinChars:
-		fn.tooShort.Inc(ctx, 1)
-		rejected(record.Reject(d, record.StageIngest, record.ReasonTooShort, fmt.Sprintf("%d characters < %d", n, fn.Params.MinChars)))
-	case n > fn.Params.MaxChars:
-		fn.tooLong.Inc(ctx, 1)
-		rejected(record.Reject(d, record.StageIngest, record.ReasonTooLong, fmt.Sprintf("%d characters > %d", n, fn.Params.MaxChars)))
-	default:
+	switch reason, detail := checkLength(d.Text, -1, fn.Params); reason {
+	case "":
 		kept(d)
+	case record.ReasonTooShort:
+		fn.tooShort.Inc(ctx, 1)
+		rejected(record.Reject(d, record.StageIngest, reason, detail))
+	default:
+		fn.tooLong.Inc(ctx, 1)
+		rejected(record.Reject(d, record.StageIngest, reason, detail))
 	}
+}
+
+// checkLength returns the reason (too_short or too_long) and detail of the dead letter
+// of a text outside p's bounds, or reason "" for a text within them. runes is the
+// text's length in runes if the caller knows it, or -1.
+func checkLength(text string, runes int, p LengthParams) (reason, detail string) {
+	// A text over MaxChars*4 bytes is too long whatever its characters; do not count them.
+	if len(text) > 4*p.MaxChars {
+		return record.ReasonTooLong, fmt.Sprintf("%d bytes > %d characters", len(text), p.MaxChars)
+	}
+	n := runes
+	if n < 0 {
+		n = utf8.RuneCountInString(text)
+	}
+	switch {
+	case n < p.MinChars:
+		return record.ReasonTooShort, fmt.Sprintf("%d characters < %d", n, p.MinChars)
+	case n > p.MaxChars:
+		return record.ReasonTooLong, fmt.Sprintf("%d characters > %d", n, p.MaxChars)
+	}
+	return "", ""
 }

@@ -28,6 +28,9 @@ func Normalize(s beam.Scope, docs beam.PCollection) (kept, rejected beam.PCollec
 	return beam.ParDo2(s, &normalizeFn{}, docs)
 }
 
+// missingTextDetail is the detail of Normalize's dead letters.
+const missingTextDetail = "no text left after whitespace and control-character cleanup"
+
 type normalizeFn struct {
 	rejected beam.Counter
 }
@@ -40,7 +43,7 @@ func (fn *normalizeFn) ProcessElement(ctx context.Context, d record.Doc, kept fu
 	text := NormalizeText(d.Text)
 	if text == "" {
 		fn.rejected.Inc(ctx, 1)
-		rejected(record.Reject(d, record.StageIngest, record.ReasonMissingText, "no text left after whitespace and control-character cleanup"))
+		rejected(record.Reject(d, record.StageIngest, record.ReasonMissingText, missingTextDetail))
 		return
 	}
 	d.Text = text
@@ -55,8 +58,31 @@ func (fn *normalizeFn) ProcessElement(ctx context.Context, d record.Doc, kept fu
 //     removed, but ZWJ and ZWNJ are kept: they change meaning in Indic and Arabic scripts;
 //   - runs of spaces become one space, lines are trimmed, runs of blank lines become one
 //     blank line (the paragraph break is kept), and the text is trimmed.
+//
+// A text that is already clean and NFC, as most are, is returned as it is, without
+// allocating (see isNormal).
 func NormalizeText(text string) string {
-	if !utf8.ValidString(text) {
+	ok, end, _ := isNormal(text)
+	if ok {
+		return text
+	}
+	return normalize(text, end)
+}
+
+// normalizeCount is NormalizeText, and also returns the result's length in runes.
+func normalizeCount(text string) (string, int) {
+	ok, end, n := isNormal(text)
+	if ok {
+		return text, n
+	}
+	text = normalize(text, end)
+	return text, utf8.RuneCountInString(text)
+}
+
+// normalize is NormalizeText's general path. text[:validUpTo] must be valid UTF-8, and
+// validUpTo at a rune boundary.
+func normalize(text string, validUpTo int) string {
+	if !utf8.ValidString(text[validUpTo:]) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
 	text = norm.NFC.String(text)

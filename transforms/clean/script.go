@@ -72,11 +72,19 @@ func (fn *scriptFn) ProcessElement(ctx context.Context, d record.Doc, kept func(
 // CheckScript reports whether at least minShare of text's letters are in lang's script,
 // and if not, why.
 func CheckScript(text, lang string, minShare float64) (ok bool, detail string) {
+	var c script.Counts
+	if _, known := script.ForLanguage(lang); known {
+		c = script.Count(text)
+	}
+	return checkScriptCounts(c, lang, minShare)
+}
+
+// checkScriptCounts is CheckScript for a text whose letters c counts.
+func checkScriptCounts(c script.Counts, lang string, minShare float64) (ok bool, detail string) {
 	want, known := script.ForLanguage(lang)
 	if !known {
 		return false, fmt.Sprintf("no script is known for language %q", lang)
 	}
-	c := script.Count(text)
 	if share := c.Share(want); share < minShare {
 		return false, fmt.Sprintf("%.0f%% of letters in %s script, want at least %.0f%% (most are %s)", 100*share, want, 100*minShare, c.Dominant())
 	}

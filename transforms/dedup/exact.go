@@ -2,10 +2,17 @@
 package dedup
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
+	"errors"
 	"fmt"
-	"sort"
+	"slices"
+	"strconv"
+	"strings"
+	"unsafe"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -16,13 +23,13 @@ import (
 )
 
 func init() {
-	register.DoFn2x0[record.Doc, func(string, string)](&keyFn{})
-	register.DoFn3x0[string, func(*string) bool, func(string, string)](&losersFn{})
-	register.DoFn2x0[record.Doc, func(string, []byte)](&spillFn{})
+	register.DoFn3x0[record.Doc, func(int, []byte), func(string, []byte)](&packFn{})
+	register.DoFn3x1[int, func(*[]byte) bool, func(string, string), error](&losersFn{})
 	register.DoFn5x1[context.Context, shardio.File, func(*string, *string) bool, func(record.Doc), func(record.Rejected), error](&readBackFn{})
+	register.Emitter2[int, []byte]()
 	register.Emitter2[string, string]()
 	register.Emitter2[string, []byte]()
-	register.Iter1[string]()
+	register.Iter1[[]byte]()
 	register.Iter2[string, string]()
 }
 
@@ -36,66 +43,274 @@ type Params struct {
 // Exact keeps one document of each group with identical text (compared after
 // normalization, so run it after clean.Normalize): the one first in (source, line)
 // order, so the choice does not depend on the runner. The others are rejected as
-// duplicate, naming the document they repeat. It takes PCollection<record.Doc> and
-// returns PCollection<record.Doc> and PCollection<record.Rejected>.
+// duplicate, naming the document they repeat ("same text as <source>:<line>"). It takes
+// PCollection<record.Doc> and returns PCollection<record.Doc> and
+// PCollection<record.Rejected>.
 //
-// Memory does not grow with the documents: only a 32-byte text hash and a record
-// reference per document are shuffled; the documents themselves are spilled to files
+// Memory does not grow with the documents' size: the documents are spilled to files
 // under p.TempDir and streamed back once the duplicate set, which holds only the
-// duplicates, is known. Identical texts always route to the same language, so groups
+// duplicates, is known. What is shuffled to find them is a text hash and a record
+// reference per document, about 20 bytes, packed per bundle into one []byte per hash
+// shard (see packFn), so that the shuffle holds a few hundred values per bundle rather
+// than one per document. Identical texts always route to the same language, so groups
 // never straddle languages.
 func Exact(s beam.Scope, p Params, docs beam.PCollection) (kept, rejected beam.PCollection) {
 	s = s.Scope("dedup.Exact")
 	if p.TempDir == "" {
 		panic("dedup.Exact: TempDir is empty")
 	}
-	keys := beam.ParDo(s, &keyFn{}, docs)
-	losers := beam.ParDo(s, &losersFn{}, beam.GroupByKey(s, keys))
-	spilled := shardio.Write(s, shardio.WriteParams{TempDir: fsx.Join(p.TempDir, "dedup"), Ext: ".bin", Framing: shardio.Varint},
-		beam.ParDo(s, &spillFn{}, docs))
+	packed, spill := beam.ParDo2(s, &packFn{}, docs)
+	losers := beam.ParDo(s, &losersFn{}, beam.GroupByKey(s, packed))
+	spilled := shardio.Write(s, shardio.WriteParams{TempDir: fsx.Join(p.TempDir, "dedup"), Ext: ".bin", Framing: shardio.Varint}, spill)
 	return beam.ParDo2(s, &readBackFn{}, spilled, beam.SideInput{Input: losers})
 }
 
-// ref orders records by source, then line.
-func ref(d record.Doc) string { return fmt.Sprintf("%s\x00%012d", d.Source, d.Line) }
+// Packing. A text's key is the SHA-256 of its bytes: the first byte picks one of
+// numShards shards, and the next hashBytes bytes (136 bits in all) tell texts apart
+// within a shard. A packed value of one shard is
+//
+//	uvarint nSources, nSources × (uvarint length, source path)
+//	entries: hashBytes bytes of hash, uvarint source index, uvarint line
+//
+// Each value carries the table of the sources its own entries name (usually one or a
+// few files per bundle), so that entries stay small and the winner of a group can still
+// be chosen by the source path itself, as the spec says, not by a hash of it.
+const (
+	numShards = 256
+	hashBytes = 16
+	// maxPacked bounds a shard's buffer in a bundle: a value is emitted when it reaches
+	// this size, so a huge bundle never holds more than numShards × maxPacked bytes.
+	maxPacked = 256 << 10
+)
 
-func textKey(text string) string {
-	h := sha256.Sum256([]byte(text))
-	return string(h[:])
+// textHash returns the SHA-256 of text. It reads text's bytes in place: []byte(text)
+// would copy every document once more (sha256 only reads its input).
+func textHash(text string) [sha256.Size]byte {
+	return sha256.Sum256(unsafe.Slice(unsafe.StringData(text), len(text)))
 }
 
-type keyFn struct{}
+// shardBuf is one shard's value being packed.
+type shardBuf struct {
+	entries []byte
+	sources []string       // this value's source table
+	local   map[string]int // source → index in sources, when there are several
+	lastSrc string         // the source of the last entry, and its index: a cache, since
+	lastIdx int            // consecutive documents almost always come from the same file
+}
 
-func (*keyFn) ProcessElement(d record.Doc, emit func(string, string)) { emit(textKey(d.Text), ref(d)) }
+func (b *shardBuf) sourceIndex(src string) int {
+	if len(b.sources) > 0 && src == b.lastSrc {
+		return b.lastIdx
+	}
+	i, ok := b.local[src]
+	if !ok {
+		if b.local == nil {
+			b.local = map[string]int{}
+			for j, s := range b.sources {
+				b.local[s] = j
+			}
+		}
+		if i, ok = b.local[src]; !ok {
+			i = len(b.sources)
+			b.sources = append(b.sources, src)
+			b.local[src] = i
+		}
+	}
+	b.lastSrc, b.lastIdx = src, i
+	return i
+}
+
+func (b *shardBuf) add(h *[sha256.Size]byte, src string, line int64) {
+	i := b.sourceIndex(src)
+	b.entries = append(b.entries, h[1:1+hashBytes]...)
+	b.entries = binary.AppendUvarint(b.entries, uint64(i))
+	b.entries = binary.AppendUvarint(b.entries, uint64(line))
+}
+
+// value returns the packed value: the source table, then the entries.
+func (b *shardBuf) value() []byte {
+	n := 10
+	for _, s := range b.sources {
+		n += 10 + len(s)
+	}
+	v := make([]byte, 0, n+len(b.entries))
+	v = binary.AppendUvarint(v, uint64(len(b.sources)))
+	for _, s := range b.sources {
+		v = binary.AppendUvarint(v, uint64(len(s)))
+		v = append(v, s...)
+	}
+	return append(v, b.entries...)
+}
+
+func (b *shardBuf) reset() {
+	b.entries = b.entries[:0]
+	b.sources, b.local, b.lastSrc, b.lastIdx = b.sources[:0], nil, "", 0
+}
+
+// packFn packs each document's (text hash, source, line) into its shard's value, and
+// emits the document's encoding to be spilled.
+type packFn struct {
+	shards []shardBuf
+}
+
+func (fn *packFn) StartBundle(func(int, []byte), func(string, []byte)) {
+	fn.shards = make([]shardBuf, numShards)
+}
+
+func (fn *packFn) ProcessElement(d record.Doc, packed func(int, []byte), spill func(string, []byte)) {
+	h := textHash(d.Text)
+	b := &fn.shards[h[0]]
+	b.add(&h, d.Source, d.Line)
+	if len(b.entries) >= maxPacked {
+		packed(int(h[0]), b.value())
+		b.reset()
+	}
+	spill("docs", record.AppendDoc(nil, d))
+}
+
+func (fn *packFn) FinishBundle(packed func(int, []byte), _ func(string, []byte)) {
+	for i := range fn.shards {
+		if b := &fn.shards[i]; len(b.entries) > 0 {
+			packed(i, b.value())
+		}
+	}
+	fn.shards = nil
+}
+
+// entry is one document in a shard: its hash, and its source (an index in the shard's
+// source table) and line.
+type entry struct {
+	hash [hashBytes]byte
+	src  int32
+	line int64
+}
+
+// unpack appends the entries of the packed value v to es, interning its sources in
+// table (source → index in *sources).
+func unpack(v []byte, es []entry, sources *[]string, table map[string]int32) ([]entry, error) {
+	n, v, err := readUvarint(v)
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(len(v)) {
+		return nil, errCorrupt
+	}
+	local := make([]int32, n)
+	for i := range local {
+		var l uint64
+		if l, v, err = readUvarint(v); err != nil {
+			return nil, err
+		}
+		if l > uint64(len(v)) {
+			return nil, errCorrupt
+		}
+		src := v[:l]
+		v = v[l:]
+		j, ok := table[string(src)] // no allocation for the lookup
+		if !ok {
+			j = int32(len(*sources))
+			*sources = append(*sources, string(src))
+			table[string(src)] = j
+		}
+		local[i] = j
+	}
+	for len(v) > 0 {
+		if len(v) < hashBytes {
+			return nil, errCorrupt
+		}
+		var e entry
+		copy(e.hash[:], v)
+		v = v[hashBytes:]
+		var si, line uint64
+		if si, v, err = readUvarint(v); err != nil {
+			return nil, err
+		}
+		if line, v, err = readUvarint(v); err != nil {
+			return nil, err
+		}
+		if si >= uint64(len(local)) {
+			return nil, errCorrupt
+		}
+		e.src, e.line = local[si], int64(line)
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+var errCorrupt = errors.New("dedup: corrupt packed value")
 
 type losersFn struct{}
 
-// ProcessElement emits (loser ref, winner ref) for every record but the first of a group.
-func (*losersFn) ProcessElement(_ string, refs func(*string) bool, emit func(string, string)) {
-	var all []string
-	var r string
-	for refs(&r) {
-		all = append(all, r)
-	}
-	if len(all) < 2 {
-		return
-	}
-	sort.Strings(all)
-	for _, l := range all[1:] {
-		if l != all[0] { // the same record twice is not a duplicate of itself
-			emit(l, all[0])
+// ProcessElement emits (loser ref, winner description) for every record but the first,
+// in (source, line) order, of each group of equal hashes in the shard.
+func (*losersFn) ProcessElement(_ int, values func(*[]byte) bool, emit func(string, string)) error {
+	var es []entry
+	var sources []string
+	table := map[string]int32{}
+	var v []byte
+	for values(&v) {
+		var err error
+		if es, err = unpack(v, es, &sources, table); err != nil {
+			return err
 		}
 	}
+	// By hash, then (source, line): each group's winner comes first.
+	slices.SortFunc(es, func(a, b entry) int {
+		if c := bytes.Compare(a.hash[:], b.hash[:]); c != 0 {
+			return c
+		}
+		if a.src != b.src {
+			return strings.Compare(sources[a.src], sources[b.src])
+		}
+		return cmp.Compare(a.line, b.line)
+	})
+	for i := 0; i < len(es); {
+		j := i + 1
+		for j < len(es) && es[j].hash == es[i].hash {
+			j++
+		}
+		w := es[i]
+		for _, l := range es[i+1 : j] {
+			if l.src != w.src || l.line != w.line { // the same record twice is not a duplicate of itself
+				emit(refKey(sources[l.src], l.line), describe(sources[w.src], w.line))
+			}
+		}
+		i = j
+	}
+	return nil
 }
 
-type spillFn struct{}
+// refKey is how a loser is named in the side input: source, NUL, line.
+func refKey(source string, line int64) string {
+	return source + "\x00" + strconv.FormatInt(line, 10)
+}
 
-func (*spillFn) ProcessElement(d record.Doc, emit func(string, []byte)) {
-	emit("docs", record.AppendDoc(nil, d))
+// describe names a record in a dead letter: "source:line".
+func describe(source string, line int64) string {
+	return source + ":" + strconv.FormatInt(line, 10)
+}
+
+// ref is a record's identity, the key of the losers map.
+type ref struct {
+	source string
+	line   int64
+}
+
+func parseRefKey(k string) (ref, error) {
+	for i := len(k) - 1; i >= 0; i-- {
+		if k[i] == 0 {
+			line, err := strconv.ParseInt(k[i+1:], 10, 64)
+			if err != nil {
+				return ref{}, fmt.Errorf("dedup: bad record reference %q: %v", k, err)
+			}
+			return ref{k[:i], line}, nil
+		}
+	}
+	return ref{}, fmt.Errorf("dedup: bad record reference %q", k)
 }
 
 type readBackFn struct {
-	losers   map[string]string
+	losers   map[ref]string // loser → "same text as <winner>"
 	rejected beam.Counter
 }
 
@@ -107,10 +322,14 @@ func (fn *readBackFn) ProcessElement(ctx context.Context, f shardio.File, losers
 	// Decode the side input once per DoFn instance, not per element (BEAM_NOTES): in the
 	// global window of a batch job every bundle sees the same duplicates.
 	if fn.losers == nil {
-		fn.losers = map[string]string{}
+		fn.losers = map[ref]string{}
 		var l, w string
 		for losers(&l, &w) {
-			fn.losers[l] = w
+			r, err := parseRefKey(l)
+			if err != nil {
+				return err
+			}
+			fn.losers[r] = "same text as " + w
 		}
 	}
 	fs, err := fsx.Open(ctx, f.Path)
@@ -130,10 +349,12 @@ func (fn *readBackFn) ProcessElement(ctx context.Context, f shardio.File, losers
 			return err
 		}
 		n++
-		if w, dup := fn.losers[ref(d)]; dup {
-			fn.rejected.Inc(ctx, 1)
-			rejected(record.Reject(d, record.StageIngest, record.ReasonDuplicate, "same text as "+describeRef(w)))
-			return nil
+		if len(fn.losers) > 0 {
+			if detail, dup := fn.losers[ref{d.Source, d.Line}]; dup {
+				fn.rejected.Inc(ctx, 1)
+				rejected(record.Reject(d, record.StageIngest, record.ReasonDuplicate, detail))
+				return nil
+			}
 		}
 		kept(d)
 		return nil
@@ -147,15 +368,10 @@ func (fn *readBackFn) ProcessElement(ctx context.Context, f shardio.File, losers
 	return nil
 }
 
-func describeRef(r string) string {
-	for i := 0; i < len(r); i++ {
-		if r[i] == 0 {
-			line := r[i+1:]
-			for len(line) > 1 && line[0] == '0' {
-				line = line[1:]
-			}
-			return r[:i] + ":" + line
-		}
+func readUvarint(b []byte) (uint64, []byte, error) {
+	v, k := binary.Uvarint(b)
+	if k <= 0 {
+		return 0, nil, errCorrupt
 	}
-	return r
+	return v, b[k:], nil
 }

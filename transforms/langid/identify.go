@@ -73,44 +73,52 @@ func NormalizeCode(tag string) string {
 	return strings.ToLower(strings.TrimSpace(tag))
 }
 
+// Route decides, from the detector's result for a document's text and the language the
+// document declares (any tag NormalizeCode understands; "" for none), whether Identify
+// keeps the document, routed to got.Lang, or rejects it. It returns reason "" to keep
+// it, and otherwise the dead letter's reason and detail.
+func Route(p Params, got lid.Result, declared string) (reason, detail string) {
+	declared = NormalizeCode(declared)
+	switch {
+	case got.Lang == "":
+		return record.ReasonUndetermined, "no language detected"
+	case declared != "" && declared != got.Lang:
+		return record.ReasonLangMismatch, fmt.Sprintf("declared %s, detected %s (confidence %.2f)", declared, got.Lang, got.Confidence)
+	case !slices.Contains(p.Languages, got.Lang):
+		return record.ReasonOtherLanguage, fmt.Sprintf("detected %s (confidence %.2f), not one of %s", got.Lang, got.Confidence, strings.Join(p.Languages, ","))
+	case got.Confidence < p.MinConfidence:
+		return record.ReasonUndetermined, fmt.Sprintf("detected %s with confidence %.2f < %.2f", got.Lang, got.Confidence, p.MinConfidence)
+	}
+	return "", ""
+}
+
+// RejectionReasons lists the reasons Route returns.
+func RejectionReasons() []string {
+	return []string{record.ReasonLangMismatch, record.ReasonOtherLanguage, record.ReasonUndetermined}
+}
+
 type identifyFn struct {
 	Params Params
 
 	detector *lid.Detector
-	want     map[string]bool
 	counters map[string]beam.Counter
 }
 
 func (fn *identifyFn) Setup() {
 	fn.detector = lid.Default()
-	fn.want = map[string]bool{}
-	for _, l := range fn.Params.Languages {
-		fn.want[l] = true
-	}
 	fn.counters = map[string]beam.Counter{}
-	for _, r := range []string{record.ReasonLangMismatch, record.ReasonOtherLanguage, record.ReasonUndetermined} {
+	for _, r := range RejectionReasons() {
 		fn.counters[r] = beam.NewCounter("ingest", "rejected_"+r)
 	}
 }
 
 func (fn *identifyFn) ProcessElement(ctx context.Context, d record.Doc, kept func(record.Doc), rejected func(record.Rejected)) {
 	got := fn.detector.Detect(d.Text)
-	reject := func(reason, detail string) {
+	if reason, detail := Route(fn.Params, got, d.Lang); reason != "" {
 		fn.counters[reason].Inc(ctx, 1)
 		rejected(record.Reject(d, record.StageIngest, reason, detail))
+		return
 	}
-	declared := NormalizeCode(d.Lang)
-	switch {
-	case got.Lang == "":
-		reject(record.ReasonUndetermined, "no language detected")
-	case declared != "" && declared != got.Lang:
-		reject(record.ReasonLangMismatch, fmt.Sprintf("declared %s, detected %s (confidence %.2f)", declared, got.Lang, got.Confidence))
-	case !fn.want[got.Lang]:
-		reject(record.ReasonOtherLanguage, fmt.Sprintf("detected %s (confidence %.2f), not one of %s", got.Lang, got.Confidence, strings.Join(fn.Params.Languages, ",")))
-	case got.Confidence < fn.Params.MinConfidence:
-		reject(record.ReasonUndetermined, fmt.Sprintf("detected %s with confidence %.2f < %.2f", got.Lang, got.Confidence, fn.Params.MinConfidence))
-	default:
-		d.Lang, d.LangConfidence = got.Lang, got.Confidence
-		kept(d)
-	}
+	d.Lang, d.LangConfidence = got.Lang, got.Confidence
+	kept(d)
 }

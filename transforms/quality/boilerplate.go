@@ -50,9 +50,15 @@ var boilerplateMarkers = []string{
 
 // markersByFirst indexes the markers by their first byte, and markerPairs says which
 // first two bytes start a marker: most bytes of a text are rejected by one bit test.
+// In Thai and the Indic scripts every letter starts with the same two bytes as the
+// markers in that script (E0 B8 for Thai), so markerTriples then tests the third byte:
+// a bit per hash of the first three bytes of the markers, unless pairMarkers says that a
+// marker is only those two bytes ("©", "{{").
 var (
 	markersByFirst [256][]uint8
 	markerPairs    [256][4]uint64 // bit b1 of markerPairs[b0]: some marker starts with b0 b1
+	pairMarkers    [256][4]uint64 // bit b1 of pairMarkers[b0]: some marker is b0 b1
+	markerTriples  [1 << 16 / 64]uint64
 )
 
 func init() {
@@ -62,7 +68,18 @@ func init() {
 	for i, m := range boilerplateMarkers {
 		markersByFirst[m[0]] = append(markersByFirst[m[0]], uint8(i))
 		markerPairs[m[0]][m[1]>>6] |= 1 << (m[1] & 63)
+		if len(m) == 2 {
+			pairMarkers[m[0]][m[1]>>6] |= 1 << (m[1] & 63)
+		} else {
+			h := tripleHash(m[0], m[1], m[2])
+			markerTriples[h>>6] |= 1 << (h & 63)
+		}
 	}
+}
+
+// tripleHash hashes three bytes to 16 bits.
+func tripleHash(b0, b1, b2 byte) uint32 {
+	return (uint32(b0)<<16 | uint32(b1)<<8 | uint32(b2)) * 0x9E3779B1 >> 16
 }
 
 func lowerASCII(b byte) byte {
@@ -79,11 +96,43 @@ const maxHitOffsets = 32
 // two lines, and more than maxLineShare of the lines (nLines non-empty lines), carry one.
 func boilerplate(text string, nLines, hits int, maxLineShare float64) (string, bool) {
 	var offsets [maxHitOffsets]int32
-	n, first := 0, -1
+	n, first := findMarkers(text, &offsets)
+	if n == 0 {
+		return "", false
+	}
+	if n >= hits {
+		return fmt.Sprintf("%d boilerplate markers >= %d (first %q)", n, hits, boilerplateMarkers[first]), true
+	}
+	// Count the lines with a marker: hits are in text order, so a line's hits are adjacent.
+	hitLines, lastLine := 0, -2
+	for _, off := range offsets[:min(n, maxHitOffsets)] {
+		if l := strings.LastIndexByte(text[:off], '\n'); l != lastLine {
+			hitLines, lastLine = hitLines+1, l
+		}
+	}
+	if s := share(hitLines, nLines); hitLines >= 2 && s > maxLineShare {
+		return fmt.Sprintf("boilerplate on %d of %d lines, %s (first %q)", hitLines, nLines, cmp(s, ">", maxLineShare), boilerplateMarkers[first]), true
+	}
+	return "", false
+}
+
+// findMarkers returns how many boilerplate markers text holds, not overlapping, the
+// index of the first one found, and the offsets of the first maxHitOffsets.
+func findMarkers(text string, offsets *[maxHitOffsets]int32) (n, first int) {
+	first = -1
 	for i := 0; i+1 < len(text); i++ {
 		b0, b1 := lowerASCII(text[i]), lowerASCII(text[i+1])
 		if markerPairs[b0][b1>>6]&(1<<(b1&63)) == 0 {
 			continue
+		}
+		if pairMarkers[b0][b1>>6]&(1<<(b1&63)) == 0 {
+			// Only markers of three bytes or more start with b0 b1.
+			if i+2 >= len(text) {
+				continue
+			}
+			if h := tripleHash(b0, b1, lowerASCII(text[i+2])); markerTriples[h>>6]&(1<<(h&63)) == 0 {
+				continue
+			}
 		}
 		// Markers that start with an ASCII letter start a word. (Thai has no word
 		// boundaries, but its markers start with a Thai letter.)
@@ -105,23 +154,7 @@ func boilerplate(text string, nLines, hits int, maxLineShare float64) (string, b
 			}
 		}
 	}
-	if n == 0 {
-		return "", false
-	}
-	if n >= hits {
-		return fmt.Sprintf("%d boilerplate markers >= %d (first %q)", n, hits, boilerplateMarkers[first]), true
-	}
-	// Count the lines with a marker: hits are in text order, so a line's hits are adjacent.
-	hitLines, lastLine := 0, -2
-	for _, off := range offsets[:min(n, maxHitOffsets)] {
-		if l := strings.LastIndexByte(text[:off], '\n'); l != lastLine {
-			hitLines, lastLine = hitLines+1, l
-		}
-	}
-	if s := share(hitLines, nLines); hitLines >= 2 && s > maxLineShare {
-		return fmt.Sprintf("boilerplate on %d of %d lines, %s (first %q)", hitLines, nLines, cmp(s, ">", maxLineShare), boilerplateMarkers[first]), true
-	}
-	return "", false
+	return n, first
 }
 
 // hasPrefixFoldASCII reports whether s starts with the lower-case marker m, ignoring the

@@ -1,9 +1,11 @@
 package quality
 
 import (
+	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -334,6 +336,77 @@ func TestBoilerplateMarkers(t *testing.T) {
 			t.Errorf("marker %q twice", m)
 		}
 		seen[m] = true
+	}
+}
+
+// findMarkersReference is findMarkers without its byte filters.
+func findMarkersReference(text string, offsets *[maxHitOffsets]int32) (n, first int) {
+	first = -1
+	for i := 0; i+1 < len(text); i++ {
+		b0, b1 := lowerASCII(text[i]), lowerASCII(text[i+1])
+		if isASCIILetter(b0) && i > 0 && isASCIILetter(text[i-1]) {
+			continue
+		}
+		for _, k := range markersByFirst[b0] {
+			m := boilerplateMarkers[k]
+			if m[1] == b1 && hasPrefixFoldASCII(text[i:], m) {
+				if n < maxHitOffsets {
+					offsets[n] = int32(i)
+				}
+				if first < 0 {
+					first = int(k)
+				}
+				n++
+				i += len(m) - 1
+				break
+			}
+		}
+	}
+	return n, first
+}
+
+// TestFindMarkersFilters checks that findMarkers' byte filters skip no marker, on the
+// corpora and on prose with markers at random places, in random case.
+func TestFindMarkersFilters(t *testing.T) {
+	var texts []string
+	for _, docs := range readCorpora(t) {
+		for i, d := range docs {
+			if i%4 == 0 {
+				texts = append(texts, d.Text)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, l := range langs {
+		for range 30 {
+			text := prose(l, 300)
+			for range 1 + rng.IntN(4) {
+				m := boilerplateMarkers[rng.IntN(len(boilerplateMarkers))]
+				if rng.IntN(2) == 0 {
+					m = strings.ToUpper(m)
+				}
+				at := rng.IntN(len(text))
+				for at > 0 && !utf8.RuneStart(text[at]) {
+					at--
+				}
+				sep := []string{" ", "", "x", "\n"}[rng.IntN(4)]
+				text = text[:at] + sep + m + sep + text[at:]
+			}
+			texts = append(texts, text, text[:len(text)-1])
+		}
+	}
+	found := 0
+	for _, text := range texts {
+		var got, want [maxHitOffsets]int32
+		gn, gf := findMarkers(text, &got)
+		wn, wf := findMarkersReference(text, &want)
+		if gn != wn || gf != wf || got != want {
+			t.Fatalf("findMarkers(%.80q) = %d, %d, %v; without filters %d, %d, %v", text, gn, gf, got, wn, wf, want)
+		}
+		found += gn
+	}
+	if found == 0 {
+		t.Fatal("no markers found: the test texts miss them")
 	}
 }
 

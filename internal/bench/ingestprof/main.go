@@ -1,10 +1,10 @@
 // Command ingestprof runs the generate job's ingest chain with CPU and heap profiles, for
 // finding out where the ingest benchmark's time and memory go. pipelines/generate is a main
 // package and cannot be imported, so this wires the same exported transforms the same way
-// as its Build with --stop_after=ingest (read, normalize, length, language ID, script,
-// quality, exact dedup, funnel counts, sharded write and commit), with the default
-// parameters. Only the last step
-// differs: the funnel and manifest files are not written (a sink reads the same side inputs).
+// as its ingest() with --stop_after=ingest (read, the fused per-document checks, exact
+// dedup, funnel counts, sharded write and commit), with the default parameters. Only the
+// last step differs: the funnel and manifest files are not written (a sink reads the same
+// side inputs).
 //
 //	CPUPROFILE=cpu.pprof MEMPROFILE=heap.pprof \
 //	  go run ./internal/bench/ingestprof --runner=direct --input='corpus/*.jsonl' --output=out
@@ -14,8 +14,11 @@
 // MEMPROFILE is written when the live heap peaks (sampled every 200 ms), not at the end,
 // when most of it is gone. --upto stops the chain after a stage, to measure what each
 // stage adds: read, normalize, length, langid, script, quality, dedup (the default, the
-// whole job); --funnel=false leaves out the funnel counts; --dedup=packed swaps dedup.Exact
-// for the experiment in packeddedup.go.
+// whole job). --checks=separate runs the checks as the five separate transforms
+// (clean.Normalize, clean.Length, langid.Identify, clean.Script, quality.Filter), as the
+// job did before clean.Checks; with --checks=fused (the default, as the job), --upto
+// between normalize and quality means the fused step. --funnel=false leaves out the
+// funnel counts.
 package main
 
 import (
@@ -57,7 +60,7 @@ var (
 	output     = flag.String("output", "", "output prefix")
 	upto       = flag.String("upto", "dedup", "last stage: read, normalize, length, langid, script, quality or dedup")
 	withFunnel = flag.Bool("funnel", true, "count the funnel and read it with the shards, as the job's finalize step does")
-	dedupMode  = flag.String("dedup", "exact", "exact: dedup.Exact, as the job; packed: the experiment in packeddedup.go")
+	checksMode = flag.String("checks", "fused", "fused: clean.Checks, as the job; separate: the five transforms it fuses")
 )
 
 var stages = []string{"read", "normalize", "length", "langid", "script", "quality", "dedup"}
@@ -79,8 +82,8 @@ func run(ctx context.Context) error {
 			last = i
 		}
 	}
-	if *input == "" || *output == "" || last < 0 || (*dedupMode != "exact" && *dedupMode != "packed") {
-		return fmt.Errorf("need --input, --output, --upto in %s and --dedup exact or packed", strings.Join(stages, ","))
+	if *input == "" || *output == "" || last < 0 || (*checksMode != "fused" && *checksMode != "separate") {
+		return fmt.Errorf("need --input, --output, --upto in %s and --checks fused or separate", strings.Join(stages, ","))
 	}
 	if path := os.Getenv("CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
@@ -112,7 +115,7 @@ func run(ctx context.Context) error {
 	return fsx.RemoveTree(ctx, fs, temp)
 }
 
-// build mirrors pipelines/generate's Build with DefaultConfig, stopping after stage last.
+// build mirrors pipelines/generate's ingest with DefaultConfig, stopping after stage last.
 func build(s beam.Scope, globs []string, out, temp string, last int) {
 	read, readRejected := docio.Read(s, globs, docio.Options{})
 	docs := read
@@ -124,24 +127,30 @@ func build(s beam.Scope, globs []string, out, temp string, last int) {
 			rejected = append(rejected, r)
 		}
 	}
-	step(1, func(d beam.PCollection) (beam.PCollection, beam.PCollection) { return clean.Normalize(s, d) })
-	step(2, func(d beam.PCollection) (beam.PCollection, beam.PCollection) {
-		return clean.Length(s, clean.DefaultLengthParams(), d)
-	})
-	step(3, func(d beam.PCollection) (beam.PCollection, beam.PCollection) {
-		return langid.Identify(s, langid.Params{Languages: strings.Split("fi,id,th,tr,vi,bn,hi,sw,ta,ur", ","),
-			MinConfidence: langid.DefaultMinConfidence}, d)
-	})
-	step(4, func(d beam.PCollection) (beam.PCollection, beam.PCollection) {
-		return clean.Script(s, clean.DefaultScriptParams(), d)
-	})
-	step(5, func(d beam.PCollection) (beam.PCollection, beam.PCollection) {
-		return quality.Filter(s, quality.DefaultParams(), d)
-	})
+	params := clean.CheckParams{
+		Length:  clean.DefaultLengthParams(),
+		Lang:    langid.Params{Languages: strings.Split("fi,id,th,tr,vi,bn,hi,sw,ta,ur", ","), MinConfidence: langid.DefaultMinConfidence},
+		Script:  clean.DefaultScriptParams(),
+		Quality: quality.DefaultParams(),
+	}
+	if *checksMode == "fused" {
+		step(1, func(d beam.PCollection) (beam.PCollection, beam.PCollection) { return clean.Checks(s, params, d) })
+	} else {
+		step(1, func(d beam.PCollection) (beam.PCollection, beam.PCollection) { return clean.Normalize(s, d) })
+		step(2, func(d beam.PCollection) (beam.PCollection, beam.PCollection) {
+			return clean.Length(s, params.Length, d)
+		})
+		step(3, func(d beam.PCollection) (beam.PCollection, beam.PCollection) {
+			return langid.Identify(s, params.Lang, d)
+		})
+		step(4, func(d beam.PCollection) (beam.PCollection, beam.PCollection) {
+			return clean.Script(s, params.Script, d)
+		})
+		step(5, func(d beam.PCollection) (beam.PCollection, beam.PCollection) {
+			return quality.Filter(s, params.Quality, d)
+		})
+	}
 	step(6, func(d beam.PCollection) (beam.PCollection, beam.PCollection) {
-		if *dedupMode == "packed" {
-			return packedExact(s, temp, d)
-		}
 		return dedup.Exact(s, dedup.Params{TempDir: temp}, d)
 	})
 	kept := docs
