@@ -39,14 +39,9 @@ func generateConfig(t *testing.T, url, out string) Config {
 func TestGenerateThroughFaultsThenRerunFromStore(t *testing.T) {
 	const secret = "sk-test-NEVER-WRITE-ME-7731"
 	t.Setenv(llm.APIKeyEnv, secret)
-	srv := fakellm.New(fakellm.Options{ErrorRate: 0.33, Seed: 3, RetryAfter: 10 * time.Millisecond,
+	srv, url := startFake(t, fakellm.Options{ErrorRate: 0.33, Seed: 3, RetryAfter: 10 * time.Millisecond,
 		ErrorKinds: []fakellm.ErrorKind{fakellm.Kind500, fakellm.Kind503, fakellm.Kind429, fakellm.KindMalformedBody,
 			fakellm.KindEmptyChoices, fakellm.KindReset, fakellm.KindTimeout}})
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
 	out := t.TempDir()
 	cfg := generateConfig(t, url, out)
 	// The timeout fault holds requests until the client gives up: short enough to keep the
@@ -107,12 +102,7 @@ func TestGenerateThroughFaultsThenRerunFromStore(t *testing.T) {
 // TestPermanentFailuresAreDeadLettered puts documents that trigger each permanent
 // failure through the job and checks they land in rejected/generate with their reason.
 func TestPermanentFailuresAreDeadLettered(t *testing.T) {
-	srv := fakellm.New(fakellm.Options{})
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	_, url := startFake(t, fakellm.Options{})
 	in := t.TempDir()
 	base := "Mvua za masika zinapoanza, wakulima wengi hupanda mahindi na maharagwe katika mashamba yao. Ni muhimu kuandaa shamba mapema, " +
 		"kuondoa magugu na kutumia mbegu bora ili kupata mavuno mazuri. Wataalamu wa kilimo wanashauri wakulima kupanda mazao kwa mistari. "
@@ -147,12 +137,7 @@ func TestPermanentFailuresAreDeadLettered(t *testing.T) {
 // run would make (answers already in the store are free), calls nothing, and leaves an
 // earlier run's outputs as they were.
 func TestEstimateCallsNothingAndPublishesNothing(t *testing.T) {
-	srv := fakellm.New(fakellm.Options{})
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, url := startFake(t, fakellm.Options{})
 	out := t.TempDir()
 	cfg := generateConfig(t, url, out)
 	runJob(t, cfg) // fills the store with candidate 0 of the 30 documents

@@ -102,12 +102,7 @@ func killAndResume(t *testing.T, bin, input string, docs int, latency time.Durat
 		maxInFlight = 8
 		killAt      = 0.4 // share of the documents answered when the job is killed
 	)
-	srv := fakellm.New(fakellm.Options{Latency: latency})
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, url := startFake(t, fakellm.Options{Latency: latency})
 	// The workers read the key from the environment; it must reach no log, output or store.
 	const secret = "sk-test-KILL-RESUME-SECRET-0451"
 	t.Setenv(llm.APIKeyEnv, secret)
