@@ -1,0 +1,15 @@
+// Package embeddings defines the Embedder interface that turns texts into dense vectors,
+// plus small pure helpers over such vectors.
+//
+// The split follows go-cloud's blob / blob/driver: this package holds only the contract
+// and provider-independent vector math, and every provider lives in its own package
+// beneath it, so that a caller that needs one provider does not pull in the dependencies
+// (HTTP clients, credentials) of the others:
+//
+//   - [github.com/xinstruct/xinstruct/embeddings/local]: hashed word and character n-gram
+//     features with a seeded sparse random projection. No model weights, no network, and
+//     the same vectors on every run and machine. The default.
+//
+// Nothing here depends on Beam. Pipelines choose a provider by a serializable spec (a name
+// or URL string) inside their DoFns and construct it there, never by injecting a value.
+package embeddings
