@@ -133,6 +133,21 @@ func (fn *judgeFn) emit(take func() ([]judged, error), good, flawed func(record.
 	return err
 }
 
+// call makes one judge call for j, records its reply, and when the model layer fails it,
+// makes j the failure's dead letter. err is a failure of the job's environment.
+func (fn *judgeFn) call(j *judged, req llm.ChatRequest) (llm.Reply, error) {
+	reply, f, err := fn.w.Call(req)
+	if err != nil {
+		return reply, err
+	}
+	j.replies = append(j.replies, reply)
+	if f != nil {
+		r := record.RejectPair(j.pair, fn.stage, f.Reason, f.Detail)
+		j.rejected, j.failed = &r, true
+	}
+	return reply, nil
+}
+
 // run judges one pair: ask, parse, and on an unparseable answer ask once more with a
 // corrective message (a different request, so the store cannot serve the first answer
 // again), then give up. A missing label is never turned into a default.
@@ -146,15 +161,9 @@ func (fn *judgeFn) run(p record.Pair) (judged, error) {
 		req.Schema, req.SchemaName = judgeSchema, "verdict"
 	}
 	j := judged{pair: p}
-	reply, f, err := fn.w.Call(req)
-	if err != nil {
-		return judged{}, err
-	}
-	j.replies = append(j.replies, reply)
-	if f != nil {
-		r := record.RejectPair(p, fn.stage, f.Reason, f.Detail)
-		j.rejected, j.failed = &r, true
-		return j, nil
+	reply, err := fn.call(&j, req)
+	if err != nil || j.failed {
+		return j, err
 	}
 	v, how, ok := ParseVerdict(reply.Content)
 	if !ok {
@@ -165,19 +174,12 @@ func (fn *judgeFn) run(p record.Pair) (judged, error) {
 		}
 		req.Template = fn.judge.Ref() + "+" + fn.reask.Ref()
 		req.Messages = append(append(append([]llm.Message(nil), msgs...), llm.Message{Role: "assistant", Content: reply.Content}), reaskMsgs...)
-		reply, f, err = fn.w.Call(req)
-		if err != nil {
-			return judged{}, err
-		}
-		j.replies = append(j.replies, reply)
-		if f != nil {
-			r := record.RejectPair(p, fn.stage, f.Reason, f.Detail)
-			j.rejected, j.failed = &r, true
-			return j, nil
+		if reply, err = fn.call(&j, req); err != nil || j.failed {
+			return j, err
 		}
 		if v, how, ok = ParseVerdict(reply.Content); !ok {
 			j.yields = append(j.yields, "unparseable")
-			r := record.RejectPair(p, fn.stage, ReasonUnparseable, "no label after a corrective re-ask; the answer began: "+firstRunes(reply.Content, 200))
+			r := record.RejectPair(p, fn.stage, ReasonUnparseable, "no label after a corrective re-ask; the answer began: "+leadRunes(reply.Content, 200))
 			j.rejected = &r
 			return j, nil
 		}
@@ -199,14 +201,4 @@ func (fn *judgeFn) run(p record.Pair) (judged, error) {
 		j.label = string(v.Label)
 	}
 	return j, nil
-}
-
-func firstRunes(s string, n int) string {
-	for i := range s {
-		if n == 0 {
-			return s[:i]
-		}
-		n--
-	}
-	return s
 }
