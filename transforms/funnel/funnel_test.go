@@ -61,3 +61,21 @@ func TestStageReport(t *testing.T) {
 		t.Fatal("a generate-stage dead letter was counted as an ingest rejection")
 	}
 }
+
+func TestFilteredBalancesAStage(t *testing.T) {
+	counts := map[string]int64{
+		"diversify/in/fi": 10, "diversify/out/fi": 6, "rejected/diversify/embedding_failed": 1, "filtered/diversify/not_selected": 3,
+	}
+	r := FromCounts(counts, "diversify")
+	st := r.Stages[0]
+	if !st.Balanced || st.Filtered != 3 || st.FilteredByReason["not_selected"] != 3 || st.Rejected != 1 {
+		t.Fatalf("stage %+v", st)
+	}
+	if !strings.Contains(r.Summary(), "filtered 3") {
+		t.Fatalf("the summary does not show what was filtered:\n%s", r.Summary())
+	}
+	counts["filtered/diversify/not_selected"] = 2
+	if FromCounts(counts, "diversify").Stages[0].Balanced {
+		t.Fatal("a stage that lost a pair balanced")
+	}
+}

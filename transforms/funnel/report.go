@@ -37,7 +37,7 @@ type Report struct {
 	Placeholder bool `json:"placeholder,omitempty"`
 }
 
-// StageReport is the funnel of one stage after ingest: In = Out + Rejected.
+// StageReport is the funnel of one stage after ingest: In = Out + Rejected + Filtered.
 type StageReport struct {
 	Name             string           `json:"name"`
 	In               int64            `json:"in"`
@@ -45,6 +45,10 @@ type StageReport struct {
 	OutByLanguage    map[string]int64 `json:"out_by_language"`
 	Rejected         int64            `json:"rejected"`
 	RejectedByReason map[string]int64 `json:"rejected_by_reason"`
+	// Filtered counts what the stage left out by design (not dead letters: nothing is
+	// wrong with them), e.g. the pairs diversification did not select.
+	Filtered         int64            `json:"filtered,omitempty"`
+	FilteredByReason map[string]int64 `json:"filtered_by_reason,omitempty"`
 	Balanced         bool             `json:"balanced"`
 }
 
@@ -69,6 +73,8 @@ const (
 	KeyEstimate = "estimate"
 	KeyAccepted = "accepted"
 	KeyYield    = "yield"
+	// KeyFiltered counts "filtered/<stage>/<reason>".
+	KeyFiltered = "filtered"
 )
 
 // InKey and OutKey name a stage's in and out counts.
@@ -97,6 +103,13 @@ func FromCounts(counts map[string]int64, stages ...string) Report {
 			st := byStage[parts[1]]
 			st.Rejected += n
 			st.RejectedByReason[parts[2]] += n
+		case parts[0] == KeyFiltered && len(parts) == 3 && byStage[parts[1]] != nil:
+			st := byStage[parts[1]]
+			if st.FilteredByReason == nil {
+				st.FilteredByReason = map[string]int64{}
+			}
+			st.Filtered += n
+			st.FilteredByReason[parts[2]] += n
 		case len(parts) == 3 && byStage[parts[0]] != nil && parts[1] == keyIn:
 			byStage[parts[0]].In += n
 		case len(parts) == 3 && byStage[parts[0]] != nil && parts[1] == keyOut:
@@ -128,7 +141,7 @@ func FromCounts(counts map[string]int64, stages ...string) Report {
 	r.Balanced = r.Read == r.Kept+r.Rejected
 	for _, st := range stages {
 		s := byStage[st]
-		s.Balanced = s.In == s.Out+s.Rejected
+		s.Balanced = s.In == s.Out+s.Rejected+s.Filtered
 		r.Stages = append(r.Stages, *s)
 	}
 	return r
@@ -199,7 +212,12 @@ func (r Report) Summary() string {
 		fmt.Fprintf(&b, "read == kept + rejected: NO (%d records unaccounted for)\n", r.Read-r.Kept-r.Rejected)
 	}
 	for _, s := range r.Stages {
-		fmt.Fprintf(&b, "\n%s: in %d, out %d, rejected %d (in == out + rejected: %s)\n", s.Name, s.In, s.Out, s.Rejected, yesNo(s.Balanced))
+		if s.Filtered == 0 {
+			fmt.Fprintf(&b, "\n%s: in %d, out %d, rejected %d (in == out + rejected: %s)\n", s.Name, s.In, s.Out, s.Rejected, yesNo(s.Balanced))
+		} else {
+			fmt.Fprintf(&b, "\n%s: in %d, out %d, rejected %d, filtered %d (in == out + rejected + filtered: %s)\n",
+				s.Name, s.In, s.Out, s.Rejected, s.Filtered, yesNo(s.Balanced))
+		}
 		if y := r.Yields[s.Name]; y != nil {
 			sum := map[string]int64{}
 			for _, byLabel := range y {
@@ -215,6 +233,9 @@ func (r Report) Summary() string {
 		}
 		for _, k := range slices.Sorted(maps.Keys(s.RejectedByReason)) {
 			fmt.Fprintf(&b, "  %-26s %8d\n", k, s.RejectedByReason[k])
+		}
+		for _, k := range slices.Sorted(maps.Keys(s.FilteredByReason)) {
+			fmt.Fprintf(&b, "  %-26s %8d (filtered)\n", k, s.FilteredByReason[k])
 		}
 		if usage := r.LLM[s.Name]; usage != nil {
 			t := total(usage)
