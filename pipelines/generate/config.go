@@ -14,6 +14,7 @@ import (
 	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/transforms/clean"
+	"github.com/xinstruct/xinstruct/transforms/diversify"
 	"github.com/xinstruct/xinstruct/transforms/instruct"
 	"github.com/xinstruct/xinstruct/transforms/langid"
 	"github.com/xinstruct/xinstruct/transforms/quality"
@@ -38,6 +39,7 @@ type Config struct {
 
 	Generate  instruct.GenerateParams `json:"generate"`
 	Refine    RefineParams            `json:"refine"`
+	Diversify diversify.Params        `json:"diversify"`
 	StopAfter string                  `json:"stop_after"` // "ingest" to stop before the model stages
 
 	RunID     string    `json:"run_id"`     // names this run's temporary directory; unique per run
@@ -57,6 +59,7 @@ func DefaultConfig() Config {
 		Quality:           quality.DefaultParams(),
 		MaxShardBytes:     128 << 20,
 		Refine:            RefineParams{Rounds: 2, Structured: true, JudgeMax: 256, Checks: refine.DefaultCheckParams()},
+		Diversify:         diversify.DefaultParams(),
 		Generate: instruct.GenerateParams{
 			LLM:           llm.DefaultConfig(),
 			Candidates:    1,
@@ -87,6 +90,17 @@ func (c Config) judgeLLM() llm.Config {
 	return j
 }
 
+// diversifyParams are the diversification parameters, with an "openai" embedder on the
+// generator's endpoint, limits and response store.
+func (c Config) diversifyParams() diversify.Params {
+	p := c.Diversify
+	if p.Embedder.Kind == diversify.EmbedderOpenAI {
+		p.Embedder.LLM = c.Generate.LLM
+		p.Embedder.LLM.Model = p.Embedder.Model
+	}
+	return p
+}
+
 // Stages returns the names of the stages after ingest that the configuration runs, in order.
 func (c Config) Stages() []string {
 	if c.StopAfter == StageIngest || c.Generate.Estimate {
@@ -99,7 +113,7 @@ func (c Config) Stages() []string {
 			stages = append(stages, record.StageRewrite(r))
 		}
 	}
-	return stages
+	return append(stages, diversify.Stage)
 }
 
 // Stages the job can stop after.
@@ -150,6 +164,9 @@ func (c Config) Validate() error {
 			if err := c.judgeLLM().Validate(); err != nil {
 				return fmt.Errorf("judge: %v", err)
 			}
+		}
+		if err := c.diversifyParams().Validate(); err != nil {
+			return fmt.Errorf("diversification: %v", err)
 		}
 	}
 	if c.RunID == "" || strings.ContainsAny(c.RunID, "/\\") {

@@ -15,12 +15,14 @@ import (
 	"github.com/xinstruct/xinstruct/internal/fsx"
 	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/io/shardio"
+	"github.com/xinstruct/xinstruct/transforms/diversify"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 
 func init() {
-	register.DoFn4x1[context.Context, []byte, func(*shardio.File) bool, func(*string, *int) bool, error](&finalizeFn{})
+	register.DoFn5x1[context.Context, []byte, func(*shardio.File) bool, func(*dataset.File) bool, func(*string, *int) bool, error](&finalizeFn{})
 	register.Iter1[shardio.File]()
 	register.Iter2[string, int]()
 }
@@ -42,6 +44,7 @@ type Manifest struct {
 	FinishedAt time.Time       `json:"finished_at"`
 	Params     json.RawMessage `json:"params"`
 	Outputs    []OutputDir     `json:"outputs"`
+	Dataset    []dataset.File  `json:"dataset,omitempty"` // the files of <output>/dataset/
 	Funnel     funnel.Report   `json:"funnel"`
 	// Placeholder says the instructions are placeholder text from the offline stand-in
 	// model, not model output.
@@ -58,7 +61,7 @@ type OutputDir struct {
 // finalize writes the funnel and then the manifest, after every shard is published, and
 // removes the run's temporary directory. Written as the pipeline's last step it works on
 // every runner, including asynchronous Dataflow jobs whose launcher has gone.
-func finalize(s beam.Scope, cfg Config, shards, counts beam.PCollection) {
+func finalize(s beam.Scope, cfg Config, shards, datasetFiles, counts beam.PCollection) {
 	s = s.Scope("generate.Finalize")
 	params, err := json.Marshal(cfg)
 	if err != nil {
@@ -67,7 +70,7 @@ func finalize(s beam.Scope, cfg Config, shards, counts beam.PCollection) {
 	fn := &finalizeFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Params: string(params),
 		Stages: cfg.Stages(), Estimate: cfg.StopAfter != StageIngest && cfg.Generate.Estimate, Price: cfg.Generate.LLM.Price, Placeholder: cfg.Generate.LLM.Placeholder && cfg.StopAfter != StageIngest && !cfg.Generate.Estimate}
 	beam.ParDo0(s, fn,
-		beam.Impulse(s), beam.SideInput{Input: shards}, beam.SideInput{Input: counts})
+		beam.Impulse(s), beam.SideInput{Input: shards}, beam.SideInput{Input: datasetFiles}, beam.SideInput{Input: counts})
 }
 
 type finalizeFn struct {
@@ -81,7 +84,7 @@ type finalizeFn struct {
 	Placeholder bool      // the model was the offline stand-in
 }
 
-func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(*shardio.File) bool, counts func(*string, *int) bool) error {
+func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(*shardio.File) bool, datasetFiles func(*dataset.File) bool, counts func(*string, *int) bool) error {
 	all := map[string]int64{}
 	var k string
 	var n int
@@ -136,6 +139,14 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 		return fmt.Errorf("finalize: files hold %d kept, %d rejected, %d pairs and %d accepted; the funnel counted %d, %d, %d and %d",
 			written["clean"], written["rejected"], written["pairs"], written["accepted"], report.Kept, wantRejected, wantPairs, report.Accepted)
 	}
+	var files []dataset.File
+	var df dataset.File
+	for datasetFiles(&df) {
+		files = append(files, df)
+	}
+	if err := checkDataset(report, files); err != nil {
+		return err
+	}
 	if !report.AllBalanced() {
 		return fmt.Errorf("finalize: the funnel does not balance:\n%s", report.Summary())
 	}
@@ -145,7 +156,8 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 		return fmt.Errorf("finalize: writing the funnel: %v", err)
 	}
 	m := Manifest{Job: "generate", RunID: fn.RunID, StartedAt: fn.StartedAt, FinishedAt: time.Now().UTC(),
-		Params: json.RawMessage(fn.Params), Funnel: report, Placeholder: fn.Placeholder}
+		Params: json.RawMessage(fn.Params), Funnel: report, Placeholder: fn.Placeholder, Dataset: files}
+	sort.Slice(m.Dataset, func(i, j int) bool { return m.Dataset[i].Name < m.Dataset[j].Name })
 	sort.Strings(dirs)
 	for _, d := range dirs {
 		sort.Strings(byDir[d].Shards)
@@ -164,6 +176,45 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 func (fn *finalizeFn) removeTemp(ctx context.Context, fs filesystem.Interface) error {
 	if err := fsx.RemoveTree(ctx, fs, fsx.Join(fn.Output, TempRoot)); err != nil {
 		return fmt.Errorf("finalize: removing temporary files: %v", err)
+	}
+	return nil
+}
+
+// checkDataset says whether the dataset files hold what diversification selected: per
+// language in each format, and every language once in the mixed files.
+func checkDataset(report funnel.Report, files []dataset.File) error {
+	var selected *funnel.StageReport
+	for i := range report.Stages {
+		if report.Stages[i].Name == diversify.Stage {
+			selected = &report.Stages[i]
+		}
+	}
+	if selected == nil {
+		return nil // no model stages ran
+	}
+	got := map[string]map[string]int64{}
+	for _, f := range files {
+		if f.Format == dataset.FormatCard {
+			continue
+		}
+		lang := f.Lang
+		if lang == "" {
+			lang = dataset.MixedName
+		}
+		if got[f.Format] == nil {
+			got[f.Format] = map[string]int64{}
+		}
+		got[f.Format][lang] += f.Records
+	}
+	for _, format := range []string{dataset.FormatJSONL, dataset.FormatParquet} {
+		for lang, n := range selected.OutByLanguage {
+			if got[format][lang] != n {
+				return fmt.Errorf("finalize: the dataset's %s file of %s holds %d rows; %d were selected", format, lang, got[format][lang], n)
+			}
+		}
+		if selected.Out > 0 && got[format][dataset.MixedName] != selected.Out {
+			return fmt.Errorf("finalize: the dataset's mixed %s file holds %d rows; %d were selected", format, got[format][dataset.MixedName], selected.Out)
+		}
 	}
 	return nil
 }

@@ -1,5 +1,7 @@
 // Command generate builds X-Instruction data: it ingests multilingual corpora into clean,
-// language-routed documents (later stages turn them into instruction pairs).
+// language-routed documents, has a model write the English instruction each text
+// answers, refines the pairs with a judge, and selects a diverse set per language into
+// <output>/dataset/.
 //
 //	go run ./pipelines/generate --input='corpus/*.jsonl' --output=out
 //
@@ -69,6 +71,15 @@ var (
 	structured     = flag.Bool("structured_output", defaults.Refine.Structured, "ask for the judge's verdict under a JSON schema; turn off for servers without structured output")
 	minInstr       = flag.Int("min_instruction_chars", defaults.Refine.Checks.MinInstructionChars, "shortest instruction kept")
 	maxInstr       = flag.Int("max_instruction_chars", defaults.Refine.Checks.MaxInstructionChars, "longest instruction kept")
+	embedder       = flag.String("embedder", defaults.Diversify.Embedder.Kind, `instruction embeddings for clustering: "local" (no model, no network) or "openai" (the /v1/embeddings of --llm_base_url)`)
+	embeddingModel = flag.String("embedding_model", "", "embedding model with --embedder=openai, e.g. text-embedding-3-small")
+	embeddingDims  = flag.Int("embedding_dims", 0, "embedding length: local 0 = 256; openai 0 = the model's own (sent as dimensions when set)")
+	embedBatch     = flag.Int("embed_batch", defaults.Diversify.Batch, "instructions per embedding call and rows per assignment block")
+	perLanguage    = flag.Int("per_language", defaults.Diversify.PerLanguage, "pairs selected per language for the dataset (all, with the shortfall reported, when fewer)")
+	clusters       = flag.Int("clusters", defaults.Diversify.Clusters, "k-means clusters per language (fewer when a language has fewer candidates)")
+	fitSample      = flag.Int("fit_sample", defaults.Diversify.FitSample, "candidates per language k-means is fitted on (a seeded uniform sample)")
+	kmeansIters    = flag.Int("kmeans_iters", defaults.Diversify.Iters, "most Lloyd iterations (fewer when the inertia improves by less than 1e-4 relative)")
+	seed           = flag.Uint64("seed", defaults.Diversify.Seed, "seed of the fit sample, k-means++, tie-breaks and the random baseline: the same inputs and seed select the same pairs")
 	progressEvery  = flag.Duration("progress_every", defaults.Generate.ProgressEvery, "how often to log progress of the model stages")
 )
 
@@ -126,6 +137,9 @@ func configureLLM(ctx context.Context, cfg *Config) (stop func(), err error) {
 	g.Candidates, g.MaxShots, g.ProgressEvery, g.Estimate = *candidates, *maxShots, *progressEvery, *estimate
 	cfg.Refine.Rounds, cfg.Refine.JudgeModel, cfg.Refine.Structured = *rounds, *judgeModel, *structured
 	cfg.Refine.Checks.MinInstructionChars, cfg.Refine.Checks.MaxInstructionChars = *minInstr, *maxInstr
+	d := &cfg.Diversify
+	d.Embedder.Kind, d.Embedder.Model, d.Embedder.Dims, d.Batch = *embedder, *embeddingModel, *embeddingDims, *embedBatch
+	d.PerLanguage, d.Clusters, d.FitSample, d.Iters, d.Seed = *perLanguage, *clusters, *fitSample, *kmeansIters, *seed
 	if *seedPairs != "" {
 		if g.SeedPairs, err = ReadSeedPairs(ctx, *seedPairs); err != nil {
 			return stop, err

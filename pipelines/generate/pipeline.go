@@ -8,11 +8,13 @@ import (
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
 	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/io/docio"
 	"github.com/xinstruct/xinstruct/io/recordio"
 	"github.com/xinstruct/xinstruct/io/shardio"
 	"github.com/xinstruct/xinstruct/transforms/clean"
 	"github.com/xinstruct/xinstruct/transforms/dedup"
+	"github.com/xinstruct/xinstruct/transforms/diversify"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 	"github.com/xinstruct/xinstruct/transforms/instruct"
 	"github.com/xinstruct/xinstruct/transforms/langid"
@@ -28,13 +30,15 @@ type Result struct {
 
 // Build adds the generate job to s: ingest (read, normalize, bound length, identify
 // language, check script, filter quality, deduplicate), then, unless cfg.StopAfter is
-// "ingest", instruction generation; then sharded atomic output and the funnel report. It
+// "ingest", instruction generation, refinement and diversification into the final
+// dataset; then sharded atomic output and the funnel report. It
 // panics if cfg is invalid (call cfg.Validate first for an error).
 func Build(s beam.Scope, cfg Config) Result {
 	if err := cfg.Validate(); err != nil {
 		panic(fmt.Sprintf("generate.Build: %v", err))
 	}
 	temp := fsx.Join(cfg.Output, TempRoot, cfg.RunID)
+	datasetFiles := beam.CreateList(s, []dataset.File{})
 	kept, rejected, counts := ingest(s, cfg, temp)
 	lines := []beam.PCollection{recordio.FormatDocs(s, "clean", kept)}
 	owned := []string{"clean", "rejected"}
@@ -51,6 +55,12 @@ func Build(s beam.Scope, cfg Config) Result {
 			counts = append(counts, refCounts...)
 			lines = append(lines, recordio.FormatPairs(s, "accepted", accepted))
 			owned = append(owned, "accepted")
+
+			div := diversify.Diversify(s, cfg.diversifyParams(), accepted)
+			rejected = append(rejected, div.Rejected)
+			counts = append(counts, div.Counts)
+			datasetFiles = dataset.Write(s, dataset.Params{Output: cfg.Output, TempDir: temp, Card: cfg.card(),
+				Invalidate: []string{SuccessFile}}, div.Selected, div.Reports)
 		}
 	}
 
@@ -59,14 +69,14 @@ func Build(s beam.Scope, cfg Config) Result {
 	allCounts := beam.Flatten(s, counts...)
 	if cfg.Generate.Estimate && cfg.StopAfter != StageIngest {
 		// An estimate leaves the outputs of earlier runs alone: it writes its report only.
-		finalize(s, cfg, beam.CreateList(s, []shardio.File{}), allCounts)
+		finalize(s, cfg, beam.CreateList(s, []shardio.File{}), datasetFiles, allCounts)
 		return Result{Kept: kept, Rejected: allRejected, Counts: allCounts}
 	}
 	lines = append(lines, recordio.FormatRejected(s, allRejected))
 	temps := shardio.Write(s, shardio.WriteParams{TempDir: fsx.Join(temp, "out"), Ext: ".jsonl", MaxShardBytes: cfg.MaxShardBytes},
 		beam.Flatten(s, lines...))
 	shards := shardio.Commit(s, shardio.CommitParams{Prefix: cfg.Output, Ext: ".jsonl", OwnedDirs: owned, Invalidate: []string{SuccessFile}}, temps)
-	finalize(s, cfg, shards, allCounts)
+	finalize(s, cfg, shards, datasetFiles, allCounts)
 	return Result{Kept: kept, Rejected: allRejected, Counts: allCounts}
 }
 

@@ -35,7 +35,7 @@ func TestRefinementRounds(t *testing.T) {
 	for _, st := range o.funnel.Stages {
 		names = append(names, st.Name)
 	}
-	if strings.Join(names, ",") != "generate,checks,judge_r1,rewrite_r1,judge_r2" {
+	if strings.Join(names, ",") != "generate,checks,judge_r1,rewrite_r1,judge_r2,diversify" {
 		t.Fatalf("stages %v", names)
 	}
 	for _, outcome := range []string{"good", "flawed", "bad", "unparseable_first", "unparseable"} {

@@ -34,6 +34,7 @@ func runJob(t *testing.T, cfg Config) jobOutput {
 }
 
 type jobOutput struct {
+	out      string
 	clean    []recordio.CleanDoc
 	pairs    []recordio.PairLine
 	accepted []recordio.PairLine
@@ -44,7 +45,7 @@ type jobOutput struct {
 
 func readOutput(t *testing.T, out string) jobOutput {
 	t.Helper()
-	var o jobOutput
+	o := jobOutput{out: out}
 	b, err := os.ReadFile(filepath.Join(out, SuccessFile))
 	if err != nil {
 		t.Fatalf("no manifest: %v", err)
@@ -133,8 +134,8 @@ func checkFunnel(t *testing.T, o jobOutput) {
 	byName := map[string]funnel.StageReport{}
 	for _, st := range r.Stages {
 		byName[st.Name] = st
-		if !st.Balanced || st.In != st.Out+st.Rejected {
-			t.Errorf("stage %s: in %d != out %d + rejected %d", st.Name, st.In, st.Out, st.Rejected)
+		if !st.Balanced || st.In != st.Out+st.Rejected+st.Filtered {
+			t.Errorf("stage %s: in %d != out %d + rejected %d + filtered %d", st.Name, st.In, st.Out, st.Rejected, st.Filtered)
 		}
 		rejected += st.Rejected
 		if st.Name == "generate" {
@@ -162,7 +163,7 @@ func checkFunnel(t *testing.T, o jobOutput) {
 		if c.In != pairs {
 			t.Errorf("checks took in %d of the %d generated pairs", c.In, pairs)
 		}
-		if len(r.Stages) == 2 { // no judge: every checked pair is accepted
+		if _, judged := byName["judge_r1"]; !judged { // no judge: every checked pair is accepted
 			good = c.Out
 		}
 		if r.Accepted != good {
@@ -172,6 +173,12 @@ func checkFunnel(t *testing.T, o jobOutput) {
 	if int64(len(o.clean)) != r.Kept || int64(len(o.rejected)) != rejected || int64(len(o.pairs)) != pairs || int64(len(o.accepted)) != r.Accepted {
 		t.Errorf("files hold %d kept, %d rejected, %d pairs, %d accepted; the funnel says %d, %d, %d, %d",
 			len(o.clean), len(o.rejected), len(o.pairs), len(o.accepted), r.Kept, rejected, pairs, r.Accepted)
+	}
+	if d, ok := byName["diversify"]; ok {
+		if d.In != r.Accepted {
+			t.Errorf("diversify took in %d of the %d accepted pairs", d.In, r.Accepted)
+		}
+		checkDatasetFiles(t, o, d)
 	}
 	var inManifest int64
 	for _, d := range o.manifest.Outputs {

@@ -1,0 +1,64 @@
+// Package dataset writes the final instruction-tuning dataset: one file per language
+// and one mixed file, in JSONL and Parquet, and a dataset card, published atomically
+// under <output>/dataset/.
+package dataset
+
+import (
+	"encoding/json"
+	"reflect"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/xinstruct/xinstruct/transforms/diversify"
+)
+
+func init() {
+	register.Function1x2(keyedRow)
+	beam.RegisterCoder(reflect.TypeOf(Row{}), encodeRow, decodeRow)
+}
+
+// Row is one sample of the dataset, the same in JSONL and Parquet.
+type Row struct {
+	ID          string `json:"id" parquet:"id"`
+	Lang        string `json:"lang" parquet:"lang"`
+	Instruction string `json:"instruction" parquet:"instruction"` // English
+	Output      string `json:"output" parquet:"output"`           // native text in Lang
+	Cluster     int32  `json:"cluster" parquet:"cluster"`         // the instruction's k-means cluster within Lang
+	Rank        int32  `json:"rank" parquet:"rank"`               // 0 = nearest its centroid among the selected
+	Source      string `json:"source" parquet:"source"`
+	// Placeholder marks instructions written by the offline stand-in model.
+	Placeholder bool        `json:"placeholder,omitempty" parquet:"placeholder"`
+	History     []Judgement `json:"history" parquet:"history,list"` // refinement rounds, oldest first
+}
+
+// Judgement is one refinement round's verdict, as in the pair's label history.
+type Judgement struct {
+	Round             int32  `json:"round" parquet:"round"`
+	Label             string `json:"label" parquet:"label"`
+	Rationale         string `json:"rationale" parquet:"rationale"`
+	JudgeModel        string `json:"judge_model" parquet:"judge_model"`
+	InstructionBefore string `json:"instruction_before" parquet:"instruction_before"`
+	Parsed            string `json:"parsed" parquet:"parsed"`
+}
+
+// RowOf is the dataset row of a selected pair.
+func RowOf(s diversify.Scored) Row {
+	p := s.Pair
+	r := Row{ID: p.ID, Lang: p.Lang, Instruction: p.Instruction, Output: p.Output, Cluster: int32(s.Cluster),
+		Rank: int32(s.Rank), Source: p.Source, Placeholder: p.Placeholder, History: []Judgement{}}
+	for _, j := range p.History {
+		r.History = append(r.History, Judgement{Round: int32(j.Round), Label: j.Label, Rationale: j.Rationale,
+			JudgeModel: j.JudgeModel, InstructionBefore: j.InstructionBefore, Parsed: j.Parsed})
+	}
+	return r
+}
+
+func keyedRow(s diversify.Scored) (string, Row) { return s.Pair.Lang, RowOf(s) }
+
+func encodeRow(r Row) ([]byte, error) { return json.Marshal(r) }
+func decodeRow(b []byte) (Row, error) {
+	var r Row
+	err := json.Unmarshal(b, &r)
+	return r, err
+}

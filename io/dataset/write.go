@@ -1,0 +1,91 @@
+package dataset
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/xinstruct/xinstruct/internal/fsx"
+)
+
+func init() {
+	register.DoFn4x1[context.Context, string, func(*Row) bool, func(File), error](&writeLangFn{})
+	register.Iter1[Row]()
+	register.Emitter1[File]()
+}
+
+// Params configure Write.
+type Params struct {
+	Output  string // the job's output prefix; the dataset goes to <Output>/dataset/
+	TempDir string // run-scoped temporary directory
+	Card    CardInfo
+	// Invalidate lists files below Output removed before anything is published (the
+	// previous run's _SUCCESS), so that no manifest vouches for a half-replaced dataset.
+	Invalidate []string
+}
+
+// Dir is the dataset's directory below the output prefix.
+const Dir = "dataset"
+
+// Write writes the selected pairs (PCollection<diversify.Scored>) and the per-language
+// reports (PCollection<diversify.LangReport>) as the dataset, and returns
+// PCollection<File>, the published files, once all of them are in place.
+//
+// Each language's rows are written by one worker, ordered by cluster and then by rank
+// in the cluster (nearest the centroid first): a language holds at most the selection
+// size (--per_language) rows, so this bounds the memory, whatever the corpus.
+func Write(s beam.Scope, p Params, selected, reports beam.PCollection) beam.PCollection {
+	s = s.Scope("dataset.Write")
+	if p.Output == "" || p.TempDir == "" {
+		panic("dataset.Write: Output and TempDir are required")
+	}
+	byLang := beam.GroupByKey(s, beam.ParDo(s, keyedRow, selected))
+	temps := beam.ParDo(s, &writeLangFn{TempDir: fsx.Join(p.TempDir, Dir)}, byLang)
+	return beam.ParDo(s, &publishFn{Output: p.Output, TempDir: fsx.Join(p.TempDir, Dir), Card: p.Card, Invalidate: p.Invalidate},
+		beam.Impulse(s), beam.SideInput{Input: temps}, beam.SideInput{Input: reports})
+}
+
+type writeLangFn struct{ TempDir string }
+
+func (fn *writeLangFn) ProcessElement(ctx context.Context, lang string, rows func(*Row) bool, emit func(File)) error {
+	var all []Row
+	var r Row
+	for rows(&r) {
+		all = append(all, r)
+	}
+	slices.SortFunc(all, func(a, b Row) int {
+		return cmp.Or(cmp.Compare(a.Cluster, b.Cluster), cmp.Compare(a.Rank, b.Rank), cmp.Compare(a.ID, b.ID))
+	})
+	fsys, err := fsx.Open(ctx, fn.TempDir)
+	if err != nil {
+		return err
+	}
+	defer fsys.Close()
+	jsonlPath, parquetPath := fsx.Join(fn.TempDir, lang+".jsonl"), fsx.Join(fn.TempDir, lang+".parquet")
+	if fsx.IsLocal(jsonlPath) {
+		if err := mkdirAll(fn.TempDir); err != nil {
+			return err
+		}
+	}
+	w, err := createRowWriter(ctx, fsys, jsonlPath, parquetPath)
+	if err != nil {
+		return fmt.Errorf("dataset: %s: %v", lang, err)
+	}
+	for _, r := range all {
+		if err := w.write(r); err != nil {
+			w.abort()
+			return fmt.Errorf("dataset: writing %s: %v", lang, err)
+		}
+	}
+	if err := w.close(); err != nil {
+		return err
+	}
+	n := int64(len(all))
+	emit(File{Path: jsonlPath, Name: lang + ".jsonl", Lang: lang, Format: FormatJSONL, Records: n})
+	emit(File{Path: parquetPath, Name: lang + ".parquet", Lang: lang, Format: FormatParquet, Records: n})
+	return nil
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/io/dataset"
+)
+
+// TestDatasetFromCorpora runs the whole job on the real corpora (about 300 documents
+// per language) against the fake model, with 100 pairs per language across 8 clusters:
+// every language gets exactly 100 (or all it has, with the shortfall reported), rows
+// come by cluster and nearest-first rank, the card is written, and a second run from
+// the same response store with the same seed calls nothing and selects the same ids.
+func TestDatasetFromCorpora(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(sharedCorpora, "*.jsonl"))
+	if len(files) == 0 {
+		t.Skipf("no shared corpora at %s", sharedCorpora)
+	}
+	srv, url := startFake(t, fakellm.Options{})
+	const perLang = 100
+	config := func(out, store string) Config {
+		cfg := generateConfig(t, url, out)
+		cfg.Input = []string{filepath.Join(sharedCorpora, "*.jsonl")}
+		cfg.Generate.LLM.Store = store
+		cfg.Refine.Rounds = 1
+		cfg.Diversify.PerLanguage = perLang
+		cfg.Diversify.Clusters = 8
+		cfg.Diversify.FitSample = 150 // below most languages' candidates: the fit sees a sample
+		cfg.Diversify.Seed = 11
+		cfg.Diversify.Batch = 32
+		return cfg
+	}
+	out1 := t.TempDir()
+	store := filepath.Join(out1, "responses")
+	o1 := runJob(t, config(out1, store))
+	checkFunnel(t, o1)
+
+	div := o1.funnel.Stages[len(o1.funnel.Stages)-1]
+	if div.Name != "diversify" || div.Filtered == 0 {
+		t.Fatalf("last stage %+v: want diversify, with pairs left out", div)
+	}
+	selected := map[string][]string{}
+	for lang, accepted := range o1.funnel.AcceptedByLanguage {
+		rows := readDataset(t, out1, lang)
+		want := min(accepted, perLang)
+		if int64(len(rows)) != want {
+			t.Errorf("%s: %d rows from %d candidates, want exactly %d", lang, len(rows), accepted, want)
+		}
+		if short := o1.funnel.Yields["diversify"][lang]["shortfall"]; short != perLang-want {
+			t.Errorf("%s: shortfall %d reported, want %d", lang, short, perLang-want)
+		}
+		clusters := map[int32]int32{} // cluster -> next rank expected
+		prev := int32(-1)
+		for _, r := range rows {
+			if r.Cluster < prev {
+				t.Fatalf("%s: rows are not ordered by cluster", lang)
+			}
+			prev = r.Cluster
+			if r.Rank != clusters[r.Cluster] {
+				t.Fatalf("%s: cluster %d has rank %d where %d was due", lang, r.Cluster, r.Rank, clusters[r.Cluster])
+			}
+			clusters[r.Cluster]++
+			if len(r.History) != 1 || r.History[0].Label != "good" {
+				t.Fatalf("%s: row %s has history %+v, want one good verdict", lang, r.ID, r.History)
+			}
+		}
+		if accepted >= perLang && len(clusters) < 4 {
+			t.Errorf("%s: the selection covers %d of 8 clusters", lang, len(clusters))
+		}
+		for _, r := range rows {
+			selected[lang] = append(selected[lang], r.ID)
+		}
+		slices.Sort(selected[lang])
+	}
+	card, _ := os.ReadFile(filepath.Join(out1, dataset.Dir, dataset.CardName))
+	for _, want := range []string{"| Language | Instruction length | Output length | Samples |", "Cosine distance, random", "Clusters covered"} {
+		if !strings.Contains(string(card), want) {
+			t.Errorf("the dataset card lacks %q", want)
+		}
+	}
+
+	before := srv.Stats().Requests
+	out2 := t.TempDir()
+	o2 := runJob(t, config(out2, store))
+	checkFunnel(t, o2)
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("the second run made %d requests; everything was in the store", n)
+	}
+	for lang, ids := range selected {
+		var again []string
+		for _, r := range readDataset(t, out2, lang) {
+			again = append(again, r.ID)
+		}
+		slices.Sort(again)
+		if !slices.Equal(ids, again) {
+			t.Errorf("%s: two runs with the same inputs and seed selected different pairs", lang)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package diversify
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/xinstruct/xinstruct/embeddings"
+	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
+)
+
+func init() {
+	register.DoFn5x1[context.Context, record.Pair, func(Candidate), func(record.Rejected), func(string, int), error](&embedFn{})
+	register.Emitter1[Candidate]()
+	register.Emitter1[record.Rejected]()
+	register.Emitter2[string, int]()
+}
+
+// Reasons of diversification's dead letters.
+const (
+	ReasonEmbeddingFailed  = "embedding_failed"  // the provider failed for good on the pair's batch
+	ReasonEmbeddingInvalid = "embedding_invalid" // a vector of the wrong length, or not finite
+)
+
+// Embed embeds the instruction of every pair (PCollection<record.Pair>) in batches of
+// p.Batch per call. It returns PCollection<Candidate>, the dead letters of pairs whose
+// embedding failed for good (stage "diversify"), and counts: "diversify/in/<lang>" and,
+// for a model endpoint, "llm/diversify/<lang>/<counter>".
+func Embed(s beam.Scope, p Params, pairs beam.PCollection) (cands, rejected, counts beam.PCollection) {
+	s = s.Scope("diversify.Embed")
+	return beam.ParDo3(s, &embedFn{Spec: p.Embedder, Batch: p.Batch}, pairs)
+}
+
+type embedFn struct {
+	Spec  EmbedderSpec
+	Batch int
+
+	emb    embeddings.Embedder // unexported: Beam serializes exported DoFn fields
+	closer func() error
+	buf    map[string][]record.Pair // per language, so that usage is counted per language
+	counts map[string]int
+}
+
+func (fn *embedFn) Setup(ctx context.Context) error {
+	var err error
+	fn.emb, fn.closer, err = Open(ctx, fn.Spec)
+	return err
+}
+
+func (fn *embedFn) Teardown() error {
+	if fn.closer != nil {
+		return fn.closer()
+	}
+	return nil
+}
+
+func (fn *embedFn) StartBundle(context.Context, func(Candidate), func(record.Rejected), func(string, int)) {
+	fn.buf, fn.counts = map[string][]record.Pair{}, map[string]int{}
+}
+
+func (fn *embedFn) ProcessElement(ctx context.Context, p record.Pair, emit func(Candidate), reject func(record.Rejected), _ func(string, int)) error {
+	fn.counts[funnel.InKey(Stage)+"/"+p.Lang]++
+	fn.buf[p.Lang] = append(fn.buf[p.Lang], p)
+	if len(fn.buf[p.Lang]) < fn.Batch {
+		return nil
+	}
+	return fn.flush(ctx, p.Lang, emit, reject)
+}
+
+func (fn *embedFn) FinishBundle(ctx context.Context, emit func(Candidate), reject func(record.Rejected), counts func(string, int)) error {
+	for _, lang := range slices.Sorted(maps.Keys(fn.buf)) {
+		if err := fn.flush(ctx, lang, emit, reject); err != nil {
+			return err
+		}
+	}
+	for k, n := range fn.counts {
+		counts(k, n)
+	}
+	return nil
+}
+
+func (fn *embedFn) flush(ctx context.Context, lang string, emit func(Candidate), reject func(record.Rejected)) error {
+	batch := fn.buf[lang]
+	delete(fn.buf, lang)
+	if len(batch) == 0 {
+		return nil
+	}
+	texts := make([]string, len(batch))
+	for i, p := range batch {
+		texts[i] = p.Instruction
+	}
+	vecs, usage, err := embedBatch(ctx, fn.emb, texts)
+	for counter, n := range usage {
+		fn.counts[funnel.KeyLLM+"/"+Stage+"/"+lang+"/"+counter] += n
+	}
+	if f, ok := llm.AsFailure(err); ok {
+		// A permanent failure of the provider (not a crash, not a transient fault,
+		// which the LLM layer retried): dead letters, so that the run can go on.
+		for _, p := range batch {
+			reject(record.RejectPair(p, Stage, ReasonEmbeddingFailed, f.Error()))
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("diversify: embedding %d instructions: %w", len(texts), err)
+	}
+	if len(vecs) != len(texts) {
+		return fmt.Errorf("diversify: the embedder returned %d vectors for %d texts", len(vecs), len(texts))
+	}
+	for i, p := range batch {
+		if why := invalidVector(vecs[i], fn.emb.Dims()); why != "" {
+			reject(record.RejectPair(p, Stage, ReasonEmbeddingInvalid, why))
+			continue
+		}
+		emit(Candidate{Pair: p, Vec: vecs[i]})
+	}
+	return nil
+}
+
+// invalidVector says what is wrong with v, or "".
+func invalidVector(v []float32, dims int) string {
+	if len(v) != dims {
+		return fmt.Sprintf("vector of length %d, want %d", len(v), dims)
+	}
+	for _, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return "vector with a value that is not finite"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,98 @@
+package diversify
+
+import (
+	"encoding/json"
+	"maps"
+	"reflect"
+	"slices"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
+)
+
+func init() {
+	register.Function1x1(langOf)
+	register.DoFn6x0[[]byte, func(*Model) bool, func(*string, *int) bool, func(*string, *SetStats) bool, func(*string, *SetStats) bool, func(LangReport)](&reportFn{})
+	register.Iter2[string, SetStats]()
+	register.Emitter1[LangReport]()
+	beam.RegisterCoder(reflect.TypeOf(LangReport{}), encodeLangReport, decodeLangReport)
+}
+
+// LangReport is what the dataset card says of one language.
+type LangReport struct {
+	Lang       string
+	Candidates int64 // pairs that reached clustering
+	Target     int   // PerLanguage
+	Selected   SetStats
+	Random     SetStats // a uniform random sample of the same size, the baseline
+	K          int      // clusters fitted
+	FitRows    int
+	Inertia    float64
+	Iters      int
+}
+
+// Shortfall is how many pairs the language lacks to reach its target.
+func (r LangReport) Shortfall() int64 { return max(0, int64(r.Target)-r.Selected.N) }
+
+// ClustersCovered is the number of clusters that gave at least one pair.
+func (r LangReport) ClustersCovered() int {
+	n := 0
+	for _, c := range r.Selected.PerCluster {
+		if c > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Reports joins, per language, the model, the candidate count and the statistics of the
+// selected and the random set: PCollection<LangReport>, in language order.
+func Reports(s beam.Scope, p Params, cands, models, selected, random beam.PCollection) beam.PCollection {
+	s = s.Scope("diversify.Reports")
+	counts := stats.Count(s, beam.ParDo(s, langOf, cands))
+	return beam.ParDo(s, &reportFn{Target: p.PerLanguage}, beam.Impulse(s), beam.SideInput{Input: models},
+		beam.SideInput{Input: counts}, beam.SideInput{Input: selected}, beam.SideInput{Input: random})
+}
+
+func langOf(c Candidate) string { return c.Pair.Lang }
+
+type reportFn struct{ Target int }
+
+func (fn *reportFn) ProcessElement(_ []byte, models func(*Model) bool, counts func(*string, *int) bool,
+	selected, random func(*string, *SetStats) bool, emit func(LangReport)) {
+	byLang := map[string]*LangReport{}
+	get := func(lang string) *LangReport {
+		if byLang[lang] == nil {
+			byLang[lang] = &LangReport{Lang: lang, Target: fn.Target}
+		}
+		return byLang[lang]
+	}
+	var m Model
+	for models(&m) {
+		r := get(m.Lang)
+		r.K, r.FitRows, r.Inertia, r.Iters = m.K, m.FitRows, m.Inertia, m.Iters
+	}
+	var lang string
+	var n int
+	for counts(&lang, &n) {
+		get(lang).Candidates = int64(n)
+	}
+	var st SetStats
+	for selected(&lang, &st) {
+		get(lang).Selected = st
+	}
+	for random(&lang, &st) {
+		get(lang).Random = st
+	}
+	for _, l := range slices.Sorted(maps.Keys(byLang)) {
+		emit(*byLang[l])
+	}
+}
+
+func encodeLangReport(r LangReport) ([]byte, error) { return json.Marshal(r) }
+func decodeLangReport(b []byte) (LangReport, error) {
+	var r LangReport
+	err := json.Unmarshal(b, &r)
+	return r, err
+}

@@ -1,0 +1,219 @@
+package diversify
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/xinstruct/xinstruct/embeddings"
+	"github.com/xinstruct/xinstruct/internal/record"
+)
+
+func randUnit(rng *rand.Rand, d int) []float32 {
+	v := make([]float32, d)
+	var n float64
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+		n += float64(v[i]) * float64(v[i])
+	}
+	for i := range v {
+		v[i] /= float32(math.Sqrt(n))
+	}
+	return v
+}
+
+func scored(id string, dist float64, rounds int, seed uint64) Scored {
+	return Scored{Candidate: Candidate{Pair: record.Pair{ID: id, Lang: "fi", History: make([]record.Judgement, rounds)}},
+		Dist: dist, Tie: seededHash(seed, saltTie, id)}
+}
+
+func TestSelectTakesNearestFirstThenFewerRoundsThenHash(t *testing.T) {
+	var in []Scored
+	// Equal distances: the pair judged good at once comes before the rewritten one.
+	in = append(in, scored("far", 0.9, 1, 1), scored("near", 0.1, 2, 1), scored("mid-2rounds", 0.5, 2, 1), scored("mid-1round", 0.5, 1, 1))
+	for i := 0; i < 20; i++ {
+		in = append(in, scored(fmt.Sprint("tie", i), 0.7, 1, 1))
+	}
+	fn := &selectFn{quotas: map[string]int{"fi/0": 6}, counts: map[string]int{}}
+	var got []Scored
+	i := 0
+	next := func(v *Scored) bool {
+		if i == len(in) {
+			return false
+		}
+		*v = in[i]
+		i++
+		return true
+	}
+	if err := fn.ProcessElement(context.Background(), "fi/0", next, nil, func(s Scored) { got = append(got, s) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for r, s := range got {
+		if s.Rank != r {
+			t.Errorf("%s has rank %d at position %d", s.Pair.ID, s.Rank, r)
+		}
+		ids = append(ids, s.Pair.ID)
+	}
+	if len(ids) != 6 || !slices.Equal(ids[:3], []string{"near", "mid-1round", "mid-2rounds"}) {
+		t.Fatalf("selected %v", ids)
+	}
+	// The last three are the tie-group members with the smallest seeded hashes.
+	var ties []Scored
+	for _, s := range in[4:] {
+		ties = append(ties, s)
+	}
+	slices.SortFunc(ties, func(a, b Scored) int {
+		if a.Tie < b.Tie {
+			return -1
+		}
+		return 1
+	})
+	for j := 0; j < 3; j++ {
+		if ids[3+j] != ties[j].Pair.ID {
+			t.Fatalf("tie-break: got %v, want the hash order %v", ids[3:], []string{ties[0].Pair.ID, ties[1].Pair.ID, ties[2].Pair.ID})
+		}
+	}
+	if fn.counts["diversify/out/fi"] != 6 || fn.counts["filtered/diversify/not_selected"] != len(in)-6 {
+		t.Fatalf("counts %v", fn.counts)
+	}
+}
+
+func TestFitSampleDoesNotDependOnInputOrderOrMerges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var pts []sampled
+	for i := 0; i < 500; i++ {
+		pts = append(pts, sampled{Prio: rng.Uint64(), Vec: randUnit(rng, 8)})
+	}
+	fn := &fitFn{Sample: 60, K: 4, Iters: 10, Seed: 3}
+	one := fn.CreateAccumulator()
+	for _, p := range pts {
+		one = fn.AddInput(one, p)
+	}
+	// The same points, shuffled, in three accumulators merged.
+	perm := rng.Perm(len(pts))
+	parts := []fitAcc{{}, {}, {}}
+	for j, i := range perm {
+		parts[j%3] = fn.AddInput(parts[j%3], pts[i])
+	}
+	merged := fn.MergeAccumulators(fn.MergeAccumulators(parts[2], parts[0]), parts[1])
+	a, b := fn.ExtractOutput(one), fn.ExtractOutput(merged)
+	if a.FitRows != 60 || a.K != 4 || !slices.Equal(a.Centroids, b.Centroids) || a.Inertia != b.Inertia {
+		t.Fatalf("fits differ: %d rows, k %d, inertia %v vs %v", a.FitRows, a.K, a.Inertia, b.Inertia)
+	}
+	if got := len(one.Prio); got >= 2*fn.Sample {
+		t.Fatalf("the accumulator holds %d entries, bound %d", got, 2*fn.Sample)
+	}
+	// Fewer candidates than clusters: k shrinks.
+	few := fn.AddInput(fn.CreateAccumulator(), pts[0])
+	if m := fn.ExtractOutput(few); m.K != 1 || m.FitRows != 1 {
+		t.Fatalf("one candidate: %+v", m)
+	}
+}
+
+func TestMeanCosineDistanceMatchesAllPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var fn statsFn
+	acc := fn.CreateAccumulator()
+	var vecs [][]float32
+	for i := 0; i < 40; i++ {
+		v := randUnit(rng, 16)
+		if i%2 == 0 { // make some close to one another
+			v = randUnit(rng, 16)
+			for j := range v {
+				v[j] = 0.9*v[j] + 0.1
+			}
+			n := float32(0)
+			for _, x := range v {
+				n += x * x
+			}
+			for j := range v {
+				v[j] /= float32(math.Sqrt(float64(n)))
+			}
+		}
+		vecs = append(vecs, v)
+		acc = fn.AddInput(acc, statPoint{Cluster: i % 3, InstrChars: i, OutChars: 2 * i, Vec: v})
+	}
+	var sum float64
+	var pairs int
+	for i := range vecs {
+		for j := i + 1; j < len(vecs); j++ {
+			sum += 1 - embeddings.Cosine(vecs[i], vecs[j])
+			pairs++
+		}
+	}
+	if got, want := acc.MeanCosineDistance(), sum/float64(pairs); math.Abs(got-want) > 1e-6 {
+		t.Fatalf("mean cosine distance %v, all pairs give %v", got, want)
+	}
+	if mean, sd := acc.InstrMeanSD(); mean != 19.5 || math.Abs(sd-math.Sqrt((40*40-1)/12.0)) > 1e-9 {
+		t.Fatalf("instruction length %v ± %v", mean, sd)
+	}
+	if acc.PerCluster[0] != 14 || acc.PerCluster[2] != 13 {
+		t.Fatalf("per cluster %v", acc.PerCluster)
+	}
+}
+
+func TestQuotaFnUsesEveryClusterSize(t *testing.T) {
+	sizes := map[string]int{"fi/0": 1, "fi/1": 50, "fi/3": 50, "sw/0": 99}
+	iter := func() func(*string, *int) bool {
+		keys := slices.Sorted(func(yield func(string) bool) {
+			for k := range sizes {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+		return func(k *string, n *int) bool {
+			if len(keys) == 0 {
+				return false
+			}
+			*k, *n, keys = keys[0], sizes[keys[0]], keys[1:]
+			return true
+		}
+	}
+	quotas, counts := map[string]int{}, map[string]int{}
+	(&quotaFn{PerLanguage: 41}).ProcessElement(context.Background(), Model{Lang: "fi", K: 4}, iter(),
+		func(k string, q int) { quotas[k] = q }, func(k string, n int) { counts[k] = n })
+	// Cluster 2 is empty, cluster 0 gives its one pair, 1 and 3 share the rest: 20 each.
+	if quotas["fi/0"] != 1 || quotas["fi/1"] != 20 || quotas["fi/3"] != 20 || len(quotas) != 3 {
+		t.Fatalf("quotas %v", quotas)
+	}
+	if counts["yield/diversify/fi/shortfall"] != 0 {
+		t.Fatalf("counts %v", counts)
+	}
+	(&quotaFn{PerLanguage: 500}).ProcessElement(context.Background(), Model{Lang: "sw", K: 2}, iter(),
+		func(k string, q int) { quotas[k] = q }, func(k string, n int) { counts[k] = n })
+	if quotas["sw/0"] != 99 || counts["yield/diversify/sw/shortfall"] != 401 {
+		t.Fatalf("a language short of candidates: quotas %v counts %v", quotas, counts)
+	}
+}
+
+func TestCodersRoundTrip(t *testing.T) {
+	s := Scored{Candidate: Candidate{Pair: record.Pair{ID: "x#0", Lang: "th", Instruction: "Do it.", Output: "ทำ",
+		History: []record.Judgement{{Round: 1, Label: "good"}}}, Vec: []float32{0.5, -0.25, 0}},
+		Cluster: 7, Dist: 0.125, Tie: math.MaxUint64, Rank: 3}
+	b, _ := encodeScored(s)
+	got, err := decodeScored(b)
+	if err != nil || got.Pair.ID != s.Pair.ID || !slices.Equal(got.Vec, s.Vec) || got.Cluster != 7 || got.Dist != 0.125 ||
+		got.Tie != s.Tie || got.Rank != 3 || got.Pair.History[0].Label != "good" {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+	for i := 0; i < len(b)-1; i++ {
+		if _, err := decodeScored(b[:i]); err == nil {
+			t.Fatalf("decoding %d of %d bytes succeeded", i, len(b))
+		}
+	}
+	m := Model{Lang: "fi", K: 2, D: 2, Centroids: []float32{1, 2, 3, 4}, FitRows: 9, Inertia: 1.5, Iters: 4}
+	mb, _ := encodeModel(m)
+	if gm, err := decodeModel(mb); err != nil || gm.Lang != "fi" || !slices.Equal(gm.Centroids, m.Centroids) || gm.Inertia != 1.5 || gm.Iters != 4 {
+		t.Fatalf("model round trip: %+v %v", gm, err)
+	}
+	a := fitAcc{D: 2, Prio: []uint64{9, 1}, Vecs: []float32{1, 2, 3, 4}}
+	ab, _ := encodeFitAcc(a)
+	if ga, err := decodeFitAcc(ab); err != nil || !slices.Equal(ga.Prio, a.Prio) || !slices.Equal(ga.Vecs, a.Vecs) || ga.D != 2 {
+		t.Fatalf("accumulator round trip: %+v %v", ga, err)
+	}
+}
