@@ -9,6 +9,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/internal/fakellm"
 	"github.com/xinstruct/xinstruct/io/dataset"
+	"github.com/xinstruct/xinstruct/transforms/diversify"
 )
 
 // TestDatasetFromCorpora runs the whole job on the real corpora (about 300 documents
@@ -100,5 +101,41 @@ func TestDatasetFromCorpora(t *testing.T) {
 		if !slices.Equal(ids, again) {
 			t.Errorf("%s: two runs with the same inputs and seed selected different pairs", lang)
 		}
+	}
+}
+
+// TestOpenAIEmbedderThroughTheStore runs diversification with the OpenAI-compatible
+// embedder against the fake server: the embedding calls are counted in the funnel, and
+// a rerun on the same store makes none.
+func TestOpenAIEmbedderThroughTheStore(t *testing.T) {
+	srv, url := startFake(t, fakellm.Options{})
+	out := t.TempDir()
+	cfg := generateConfig(t, url, out)
+	cfg.Refine.Rounds = 0
+	cfg.Diversify.Embedder = diversify.EmbedderSpec{Kind: diversify.EmbedderOpenAI, Model: "embed-model", Dims: 64}
+	cfg.Diversify.PerLanguage = 2
+	cfg.Diversify.Clusters = 2
+	cfg.Diversify.Batch = 4
+	o := runJob(t, cfg)
+	checkFunnel(t, o)
+	var requests int64
+	for _, u := range o.funnel.LLM["diversify"] {
+		requests += u.Requests
+	}
+	if requests == 0 {
+		t.Fatalf("no embedding request was counted: %+v", o.funnel.LLM["diversify"])
+	}
+	before := srv.Stats().Requests
+	o2 := runJob(t, cfg)
+	checkFunnel(t, o2)
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("the rerun made %d requests", n)
+	}
+	var cached int64
+	for _, u := range o2.funnel.LLM["diversify"] {
+		cached += u.CacheHits
+	}
+	if cached != o.funnel.Accepted {
+		t.Errorf("the rerun took %d embeddings from the store, want all %d", cached, o.funnel.Accepted)
 	}
 }
