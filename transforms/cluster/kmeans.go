@@ -9,13 +9,13 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // Throughout this file, data is an n×d row-major float32 matrix (row i is
 // data[i*d:(i+1)*d]) and centroids is a k×d row-major float32 matrix. The functions
-// never copy data; their scratch is O(blockRows×k + k×d) per goroutine.
+// never copy data. Assign's scratch is a packed copy of the centroids (k×d) plus
+// O(d) per goroutine; Lloyd adds O(n + k) to sort rows by cluster (kernel_update.go).
 
 // KMeansParams configures k-means clustering: k-means++ seeding (SeedPlusPlus)
 // followed by Lloyd iterations (Lloyd).
@@ -55,10 +55,11 @@ func KMeans(data []float32, n, d int, p KMeansParams) (centroids []float32, assi
 	return centroids, assign, inertia, itersRun
 }
 
-// blockRows is the number of rows whose dot products with all k centroids are
-// computed by one Gemm call: the per-goroutine scratch is blockRows×k float32
-// (200 KB for k = 200), which stays in L2 while the block is scanned for minima.
-const blockRows = 256
+// blockRows is the number of rows one goroutine takes at a time, and the unit of
+// the inertia's partial sums. It is a multiple of every kernel's mr (4, 6, 12), so
+// only the last block has a partial row group, and it is fixed so that the order of
+// the sum does not depend on GOMAXPROCS.
+const blockRows = 240
 
 // checkShape panics with a message naming fn unless n, d, k ≥ 1, len(data) = n·d and
 // len(centroids) = k·d (centroids is not checked when nil).
@@ -199,9 +200,11 @@ func sampleRows(n, sample int, rng *rand.Rand) []int32 {
 // and an iteration improves the inertia by less than tol relative:
 // (previous − current) < tol·previous, or the inertia reaches 0.
 //
-// Empty clusters keep their old centroid. This never increases the inertia, keeps
-// the result a function of the inputs alone, and is what happens to the surplus
-// centroids when k ≥ n (they stay where they are, possibly duplicating others).
+// A cluster left empty takes one of the rows farthest from their centroids as its
+// new centroid, as scikit-learn does, so that no cluster is wasted and the two give
+// the same result from the same init. This never increases the inertia. Only rows at
+// a positive distance move, so when k exceeds the distinct rows the surplus
+// centroids stay where they are (possibly duplicating others).
 //
 // Lloyd returns the cluster of every row for the returned centroids, the inertia
 // Σᵢ ||xᵢ − c_assign[i]||² of that assignment and the number of iterations run
@@ -220,10 +223,9 @@ func Lloyd(data []float32, n, d int, centroids []float32, k int, iters int, tol 
 	}
 	assign = make([]int32, n)
 	inertia = Assign(data, n, d, centroids, k, assign)
-	sums := make([]float64, k*d)
-	counts := make([]int, k)
+	u := newUpdater(n, k)
 	for itersRun < iters {
-		updateCentroids(data, n, d, assign, centroids, k, sums, counts)
+		u.update(data, n, d, assign, centroids, k)
 		prev := inertia
 		inertia = Assign(data, n, d, centroids, k, assign)
 		itersRun++
@@ -234,42 +236,16 @@ func Lloyd(data []float32, n, d int, centroids []float32, k int, iters int, tol 
 	return assign, inertia, itersRun
 }
 
-// updateCentroids sets every non-empty cluster's centroid to the mean of its rows,
-// using sums (k·d) and counts (k) as scratch. Empty clusters are left as they are.
-func updateCentroids(data []float32, n, d int, assign []int32, centroids []float32, k int, sums []float64, counts []int) {
-	clear(sums)
-	clear(counts)
-	for i := 0; i < n; i++ {
-		c := int(assign[i])
-		counts[c]++
-		s := sums[c*d : (c+1)*d]
-		for j, v := range data[i*d : (i+1)*d] {
-			s[j] += float64(v)
-		}
-	}
-	for c := 0; c < k; c++ {
-		if counts[c] == 0 {
-			continue
-		}
-		inv := 1 / float64(counts[c])
-		cen := centroids[c*d : (c+1)*d]
-		for j, s := range sums[c*d : (c+1)*d] {
-			cen[j] = float32(s * inv)
-		}
-	}
-}
-
 // Assign sets assign[i] to the index of the centroid nearest to row i of the n×d
 // matrix data by squared Euclidean distance, ties to the lower index, and returns
 // the inertia Σᵢ ||xᵢ − c_assign[i]||².
 //
 // The nearest centroid is found with ||x||² − 2x·c + ||c||², where the dot products
-// of a block of rows with all centroids come from one float32 Gemm; so two centroids
-// whose distances to x differ by less than float32 rounding of that expansion
-// (about 1e-7·(||x||² + ||c||²)) may be taken for one another. The inertia is then
-// summed exactly, in float64, from the differences x − c of the chosen centroids, in
-// an order that does not depend on GOMAXPROCS. Rows are split into blocks that
-// runtime.GOMAXPROCS goroutines share.
+// x·c are summed in float32; so two centroids whose distances to x differ by less
+// than float32 rounding of that expansion (about 1e-7·(||x||² + ||c||²)) may be
+// taken for one another. The inertia is then summed exactly, in float64, from the
+// differences x − c of the chosen centroids, in an order that does not depend on
+// GOMAXPROCS. Rows are split into blocks that runtime.GOMAXPROCS goroutines share.
 //
 // Assign panics if n, d or k < 1, if len(data) ≠ n·d, len(centroids) ≠ k·d or
 // len(assign) ≠ n.
@@ -278,11 +254,8 @@ func Assign(data []float32, n, d int, centroids []float32, k int, assign []int32
 	if len(assign) != n {
 		panic(fmt.Sprintf("cluster.Assign: len(assign) = %d, want n = %d", len(assign), n))
 	}
-	cnorm := make([]float32, k)
-	for c := range cnorm {
-		v := blas32.Vector{N: d, Inc: 1, Data: centroids[c*d : (c+1)*d]}
-		cnorm[c] = blas32.Dot(v, v)
-	}
+	kn := kern
+	p := pack(centroids, k, d, kn.nr, kn.halfPanel)
 	blocks := (n + blockRows - 1) / blockRows
 	partial := make([]float64, blocks)
 	workers := min(runtime.GOMAXPROCS(0), blocks)
@@ -292,14 +265,14 @@ func Assign(data []float32, n, d int, centroids []float32, k int, assign []int32
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dots := make([]float32, blockRows*k)
+			s := newBlockScratch(kn, d)
 			for {
 				b := int(next.Add(1) - 1)
 				if b >= blocks {
 					return
 				}
 				lo, hi := b*blockRows, min((b+1)*blockRows, n)
-				partial[b] = nearestBlock(data[lo*d:hi*d], hi-lo, d, centroids, k, cnorm, dots, assign[lo:hi])
+				partial[b] = nearestBlock(kn, data[lo*d:hi*d], hi-lo, d, centroids, p, s, assign[lo:hi])
 			}
 		}()
 	}
@@ -308,37 +281,6 @@ func Assign(data []float32, n, d int, centroids []float32, k int, assign []int32
 		inertia += p
 	}
 	return inertia
-}
-
-// nearestBlock is the distance kernel: for each of the rows×d rows x of block it sets
-// assign[i] to argmin_c ||x||² − 2x·c + ||c||² (ties to the lower c), with cnorm[c] =
-// ||c||² and dots (≥ rows·k) as scratch for x·c, and returns Σ ||x − c_assign||²
-// summed in float64. A faster kernel (SIMD GEMM) replaces this function alone.
-func nearestBlock(block []float32, rows, d int, centroids []float32, k int, cnorm, dots []float32, assign []int32) float64 {
-	a := blas32.General{Rows: rows, Cols: d, Stride: d, Data: block}
-	c := blas32.General{Rows: k, Cols: d, Stride: d, Data: centroids}
-	g := blas32.General{Rows: rows, Cols: k, Stride: k, Data: dots[:rows*k]}
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, a, c, 0, g)
-	var sum float64
-	for i := 0; i < rows; i++ {
-		x := block[i*d : (i+1)*d]
-		row := dots[i*k : (i+1)*k]
-		best, bestDist := 0, cnorm[0]-2*row[0]
-		for j := 1; j < k; j++ {
-			// ||x||² is common to all j, so it is left out of the comparison.
-			if dist := cnorm[j] - 2*row[j]; dist < bestDist {
-				best, bestDist = j, dist
-			}
-		}
-		assign[i] = int32(best)
-		var s float64
-		for j, v := range centroids[best*d : (best+1)*d] {
-			diff := float64(x[j]) - float64(v)
-			s += diff * diff
-		}
-		sum += s
-	}
-	return sum
 }
 
 // parallelRange calls f on contiguous subranges that split [0, n) among

@@ -278,18 +278,25 @@ func TestOneDimension(t *testing.T) {
 	}
 }
 
-func TestEmptyClusterKeepsCentroid(t *testing.T) {
-	// The centroid at 100 is never nearest, so it stays at 100.
-	data := []float32{0, 1, 2, 3}
-	cent := []float32{0, 100, 3}
-	assign, _, _ := Lloyd(data, 4, 1, cent, 3, 5, 0)
-	if cent[1] != 100 {
-		t.Errorf("empty cluster's centroid moved to %v", cent[1])
+func TestEmptyClusterTakesTheFarthestRow(t *testing.T) {
+	// The centroid at 100 is never nearest. The row farthest from its centroid is 10
+	// (8 from the centroid at 2): it becomes the empty cluster's centroid, as in
+	// scikit-learn, and leaves its old cluster's mean.
+	data := []float32{0, 1, 2, 3, 10}
+	cent := []float32{0, 100, 2}
+	assign, inertia, _ := Lloyd(data, 5, 1, cent, 3, 1, 0)
+	if cent[1] != 10 || cent[0] != 0.5 || cent[2] != 2.5 {
+		t.Errorf("centroids %v, want [0.5 10 2.5]", cent)
 	}
-	for _, a := range assign {
-		if a == 1 {
-			t.Errorf("a row joined the empty cluster: %v", assign)
-		}
+	if !slices.Equal(assign, []int32{0, 0, 2, 2, 1}) || inertia != 1 {
+		t.Errorf("assign %v inertia %v, want [0 0 2 2 1] and 1", assign, inertia)
+	}
+	// Rows that sit on their centroids do not move: the surplus centroid stays.
+	same := []float32{5, 5, 5}
+	cent = []float32{5, 100}
+	Lloyd(same, 3, 1, cent, 2, 3, 0)
+	if cent[1] != 100 {
+		t.Errorf("a surplus centroid moved to %v with every row on a centroid", cent[1])
 	}
 }
 
