@@ -8,8 +8,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // Throughout this file, data is an n×d row-major float32 matrix (row i is
@@ -91,7 +89,8 @@ func checkShape(fn string, data []float32, n, d int, centroids []float32, k int)
 // centroids repeat. The result depends only on the inputs: the same seed gives the
 // same centroids, whatever GOMAXPROCS is.
 //
-// The cost is O(m·k·d) for m candidates; the scratch is O(m + k·d).
+// The cost is at most O(m·k·d) for m candidates, usually far less (distances the
+// triangle inequality rules out are skipped); the scratch is O(m + k·d).
 // SeedPlusPlus panics if n, d or k < 1, if len(data) ≠ n·d, or if sample < 0.
 func SeedPlusPlus(data []float32, n, d, k int, sample int, seed uint64) []float32 {
 	checkShape("SeedPlusPlus", data, n, d, nil, k)
@@ -103,18 +102,19 @@ func SeedPlusPlus(data []float32, n, d, k int, sample int, seed uint64) []float3
 	m := len(idx)
 	row := func(j int) []float32 { i := int(idx[j]); return data[i*d : (i+1)*d] }
 
-	// norm[j] = ||x_j||², d2[j] = squared distance to the nearest chosen centroid.
-	norm := make([]float32, m)
+	// d2[j] = squared distance of candidate j to the nearest centroid chosen so far,
+	// near[j] that centroid. A new centroid c cannot be nearer to x than x's current
+	// one a when ||c − a|| ≥ 2·||x − a|| (triangle inequality), so most candidates
+	// skip the distance: without that, seeding is one pass over the candidates per
+	// centroid, memory-bound, and costs more than the whole fit at k in the
+	// thousands. The result is the same as computing every distance.
 	d2 := make([]float64, m)
-	parallelRange(m, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			x := row(j)
-			v := blas32.Vector{N: d, Inc: 1, Data: x}
-			norm[j] = blas32.Dot(v, v)
-			d2[j] = math.Inf(1)
-		}
-	})
-
+	for j := range d2 {
+		d2[j] = math.Inf(1)
+	}
+	near := make([]int32, m)
+	cc := make([]float64, k) // squared distance of the new centroid to each earlier one
+	sqdist := kern.sqdist
 	centroids := make([]float32, k*d)
 	pick := rng.IntN(m)
 	for c := 0; c < k; c++ {
@@ -126,16 +126,18 @@ func SeedPlusPlus(data []float32, n, d, k int, sample int, seed uint64) []float3
 		if c == k-1 {
 			break
 		}
-		cv := blas32.Vector{N: d, Inc: 1, Data: cen}
-		cnorm := norm[pick]
+		for a := 0; a < c; a++ {
+			cc[a] = sqdist(centroids[a*d:(a+1)*d], cen)
+		}
 		parallelRange(m, func(lo, hi int) {
 			for j := lo; j < hi; j++ {
-				x := blas32.Vector{N: d, Inc: 1, Data: row(j)}
-				dist := float64(norm[j] + cnorm - 2*blas32.Dot(x, cv))
-				if j == pick || dist < 0 {
-					dist = 0 // rounding of the expansion
+				// The margin keeps float64 rounding from skipping a tie-close case.
+				if c > 0 && cc[near[j]] >= 4*d2[j]*(1+1e-9) {
+					continue
 				}
-				d2[j] = min(d2[j], dist)
+				if dist := sqdist(row(j), cen); dist < d2[j] {
+					d2[j], near[j] = dist, int32(c)
+				}
 			}
 		})
 	}

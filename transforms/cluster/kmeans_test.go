@@ -340,3 +340,41 @@ func TestPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestSeedPlusPlusPruningChangesNothing compares SeedPlusPlus, which skips distances
+// the triangle inequality rules out, with plain k-means++ computing every distance,
+// on clustered data where most are skipped.
+func TestSeedPlusPlusPruningChangesNothing(t *testing.T) {
+	const n, d, k, sample = 3000, 16, 40, 2000
+	rng := rand.New(rand.NewPCG(9, 9))
+	centers := randMatrix(rng, k, d, 10)
+	data := make([]float32, 0, n*d)
+	for i := 0; i < n; i++ {
+		c := centers[rng.IntN(k)*d:]
+		for j := 0; j < d; j++ {
+			data = append(data, c[j]+float32(rng.NormFloat64()*0.3))
+		}
+	}
+	got := SeedPlusPlus(data, n, d, k, sample, 42)
+
+	r := rand.New(rand.NewPCG(42, 0x9e3779b97f4a7c15))
+	idx := sampleRows(n, sample, r)
+	d2 := make([]float64, len(idx))
+	for j := range d2 {
+		d2[j] = math.Inf(1)
+	}
+	want := make([]float32, k*d)
+	pick := r.IntN(len(idx))
+	for c := 0; c < k; c++ {
+		if c > 0 {
+			pick = drawD2(d2, r)
+		}
+		copy(want[c*d:(c+1)*d], data[int(idx[pick])*d:int(idx[pick]+1)*d])
+		for j, i := range idx {
+			d2[j] = min(d2[j], sqdist64(data[int(i)*d:int(i+1)*d], want[c*d:(c+1)*d]))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatal("pruned k-means++ chose other centroids than plain k-means++")
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"log"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -37,6 +38,7 @@ var (
 	clusters = flag.Int("clusters", diversify.DefaultClusters, "--clusters")
 	out      = flag.String("output", "", "output prefix (default: a temporary directory, removed)")
 	shards   = flag.Int("shards", 64, "generator shards")
+	cpuprof  = flag.String("cpuprofile", "", "write a CPU profile here (direct runner: the whole job)")
 )
 
 func main() {
@@ -61,6 +63,14 @@ func main() {
 	div := diversify.Diversify(s, params, pairs)
 	dataset.Write(s, dataset.Params{Output: dir, TempDir: dir + "/_temporary/bench", Card: dataset.CardInfo{RunID: "bench",
 		Clusters: params.Clusters, PerLanguage: params.PerLanguage, FitSample: params.FitSample, Embedder: "local"}}, div.Selected, div.Reports)
+	if *cpuprof != "" {
+		f, err := os.Create(*cpuprof)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	if err := beamx.Run(context.Background(), p); err != nil {
 		log.Fatal(err)
@@ -68,7 +78,7 @@ func main() {
 	fmt.Printf("candidates=%d select_per_lang=%d clusters=%d wall_s=%.2f\n", *perLang*len(strings.Split(*langs, ",")), *selectN, *clusters, time.Since(start).Seconds())
 	card, _ := os.ReadFile(dir + "/dataset/README.md")
 	for _, line := range strings.Split(string(card), "\n") {
-		if strings.HasPrefix(line, "| ") && strings.Count(line, "|") == 11 {
+		if strings.HasPrefix(line, "| ") && strings.Count(line, "|") == 10 {
 			fmt.Println(line)
 		}
 	}
