@@ -1,0 +1,85 @@
+package dataset
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+
+	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/transforms/diversify"
+)
+
+func TestCardHasThePapersTableAndTheDiversityEvidence(t *testing.T) {
+	sel := diversify.SetStats{N: 2, InstrSum: 30, InstrSumSq: 500, OutSum: 2000, OutSumSq: 2003200,
+		VecSum: []float64{1, 1}, NormSqSum: 2, PerCluster: map[int]int64{0: 1, 2: 1}}
+	rnd := diversify.SetStats{N: 2, VecSum: []float64{2, 0}, NormSqSum: 2}
+	reps := []diversify.LangReport{
+		{Lang: "fi", Candidates: 9, Target: 2, Selected: sel, Random: rnd, K: 3},
+		{Lang: "sw", Candidates: 1, Target: 2, Selected: diversify.SetStats{N: 1, InstrSum: 10, InstrSumSq: 100, OutSum: 5, OutSumSq: 25, VecSum: []float64{1, 0}, NormSqSum: 1}, K: 1},
+	}
+	card := RenderCard(CardInfo{Placeholder: true, Clusters: 3, PerLanguage: 2}, reps, []File{{Name: "fi.jsonl", Records: 2}})
+	for _, want := range []string{
+		"PLACEHOLDER DATA",
+		"| Language | Instruction length | Output length | Samples |",
+		"| fi | 15.0 ± 5.0 | 1000.0 ± 40.0 | 2 |", // lengths 10 and 20; 960 and 1040
+		"| **all** |",
+		// fi: selected vectors sum to (1,1): 1 − (2 − 2)/2 = 1; random (2,0): 1 − (4 − 2)/2 = 0.
+		"| fi | 9 | 2 | 0 | 3 | 2 | 1.0000 | 0.0000 | +1.0000 |",
+		"| sw | 1 | 1 | 1 | 1 | 0 | n/a | n/a | n/a |", // one pair: no pairwise distance, shortfall 1
+		"fi: 3 clusters, 2 covered",
+		"0:1 1:0 2:1",
+		"| `fi.jsonl` | 2 |",
+	} {
+		if !strings.Contains(card, want) {
+			t.Errorf("the card lacks %q:\n%s", want, card)
+		}
+	}
+}
+
+func TestCheckCountsCatchesAMissingRow(t *testing.T) {
+	reps := []diversify.LangReport{{Lang: "fi", Selected: diversify.SetStats{N: 3}}}
+	ok := []File{{Lang: "fi", Format: FormatJSONL, Records: 3}, {Lang: "fi", Format: FormatParquet, Records: 3}}
+	if err := checkCounts(ok, reps); err != nil {
+		t.Fatal(err)
+	}
+	short := []File{{Lang: "fi", Format: FormatJSONL, Records: 3}, {Lang: "fi", Format: FormatParquet, Records: 2}}
+	if err := checkCounts(short, reps); err == nil {
+		t.Fatal("a Parquet file one row short passed")
+	}
+}
+
+func TestPublishReplacesAnEarlierRunsFiles(t *testing.T) {
+	ctx := context.Background()
+	out := t.TempDir()
+	final, temp := filepath.Join(out, Dir), filepath.Join(out, "_temporary", "r")
+	for _, p := range []string{filepath.Join(final, "xx.jsonl"), filepath.Join(final, "fi.jsonl"), filepath.Join(temp, "fi.jsonl")} {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(p), 0o644)
+	}
+	fsys, err := fsx.Open(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var emitted []File
+	files := []File{{Path: filepath.Join(temp, "fi.jsonl"), Name: "fi.jsonl", Lang: "fi", Format: FormatJSONL, Records: 1}}
+	if err := publish(ctx, fsys, final, files, func(f File) { emitted = append(emitted, f) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(final, "xx.jsonl")); !os.IsNotExist(err) {
+		t.Error("a language the earlier run had and this one has not is still published")
+	}
+	if b, _ := os.ReadFile(filepath.Join(final, "fi.jsonl")); string(b) != filepath.Join(temp, "fi.jsonl") {
+		t.Errorf("fi.jsonl holds %q, not this run's file", b)
+	}
+	if len(emitted) != 1 || emitted[0].Path != filepath.Join(final, "fi.jsonl") {
+		t.Errorf("emitted %+v", emitted)
+	}
+	// A retry after the rename finds the file in place and succeeds.
+	if err := publish(ctx, fsys, final, files, func(File) {}); err != nil {
+		t.Errorf("a retried publish failed: %v", err)
+	}
+}
