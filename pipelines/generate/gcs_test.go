@@ -12,11 +12,13 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
+	"github.com/xinstruct/xinstruct/internal/fakellm"
 	"github.com/xinstruct/xinstruct/internal/gcstest"
 )
 
-// TestGCSInAndOut runs the whole job with its input and output on gs://, against an
-// in-process GCS emulator: the same storage client code path as on Google Cloud.
+// TestGCSInAndOut runs the whole job, corpus to dataset, with its input, output and
+// response store on gs://, against an in-process GCS emulator: the same storage client
+// code path as on Google Cloud.
 func TestGCSInAndOut(t *testing.T) {
 	sample, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample", "sample.jsonl"))
 	if err != nil {
@@ -28,11 +30,14 @@ func TestGCSInAndOut(t *testing.T) {
 		"out/_SUCCESS":                           []byte(`{"stale":true}`),
 		"out/clean/fi/part-00007-of-00008.jsonl": []byte("{}\n"),
 		"out/not-ours/part-00000-of-00001.jsonl": []byte("{}\n"),
+		"out/dataset/xx.jsonl":                   []byte("{}\n"),
 	})
-	cfg := DefaultConfig()
-	cfg.StopAfter = StageIngest
+	_, url := startFake(t, fakellm.Options{})
+	cfg := generateConfig(t, url, "gs://bucket/out")
 	cfg.Input = []string{"gs://bucket/corpus/*.jsonl"}
-	cfg.Output = "gs://bucket/out"
+	cfg.Generate.LLM.Store = "gs://bucket/responses"
+	cfg.Refine.Rounds = 1
+	cfg.Diversify.PerLanguage = 2
 	cfg.RunID = NewRunID(time.Now())
 	p, s := beam.NewPipelineWithRoot()
 	Build(s, cfg)
@@ -86,5 +91,24 @@ func TestGCSInAndOut(t *testing.T) {
 	}
 	if _, ok := content["out/report/funnel.json"]; !ok {
 		t.Error("no funnel report")
+	}
+	if _, ok := content["out/dataset/xx.jsonl"]; ok {
+		t.Error("the earlier run's dataset file survived")
+	}
+	div := m.Funnel.Stages[len(m.Funnel.Stages)-1]
+	if div.Name != "diversify" || div.Out == 0 || len(m.Dataset) != 2*len(div.OutByLanguage)+3 {
+		t.Fatalf("diversify %+v, dataset files %d", div, len(m.Dataset))
+	}
+	for _, f := range m.Dataset {
+		b, ok := content[strings.TrimPrefix(f.Path, "gs://bucket/")]
+		if !ok || len(b) == 0 {
+			t.Errorf("the manifest lists %s, which is missing or empty", f.Path)
+		}
+		if f.Format == "jsonl" && int64(strings.Count(string(b), "\n")) != f.Records {
+			t.Errorf("%s holds %d lines, the manifest says %d", f.Path, strings.Count(string(b), "\n"), f.Records)
+		}
+	}
+	if !strings.Contains(string(content["out/dataset/README.md"]), "| Language | Instruction length |") {
+		t.Error("no dataset card on gs://")
 	}
 }
