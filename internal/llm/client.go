@@ -229,65 +229,18 @@ func (c *Client) request(r ChatRequest) openai.ChatCompletionRequest {
 	return req
 }
 
-// send makes the call, retrying transient failures. On success the concurrency slot of
-// the successful attempt is still held: the caller releases it when it is done with the
-// answer. release is never nil.
+// send makes the call, retrying transient failures (withRetries). On success the
+// concurrency slot of the successful attempt is still held: the caller releases it when
+// it is done with the answer. release is never nil.
 func (c *Client) send(ctx context.Context, r ChatRequest, promptTokens int) (resp openai.ChatCompletionResponse, retries int, release func(), f *Failure, err error) {
-	release = func() {}
 	req := c.request(r)
-	start := time.Now()
-	counted := 0 // retries counted against MaxRetries: 429s are not
-	for attempt := 0; ; attempt++ {
-		if err := c.limits.wait(ctx, promptTokens+c.cfg.Sampling.MaxTokens); err != nil {
-			return resp, attempt, release, nil, err
+	return withRetries(ctx, c, promptTokens+c.cfg.Sampling.MaxTokens, func(actx context.Context) (openai.ChatCompletionResponse, error) {
+		resp, err := c.api.CreateChatCompletion(actx, req)
+		if err == nil && len(resp.Choices) == 0 {
+			err = errEmptyAnswer
 		}
-		var retryAfter time.Duration
-		var done func()
-		resp, retryAfter, done, err = c.attempt(ctx, req)
-		if err == nil {
-			return resp, attempt, done, nil, nil
-		}
-		done()
-		if ctx.Err() != nil {
-			return resp, attempt, release, nil, ctx.Err()
-		}
-		transient, f := classify(err)
-		if !transient {
-			return resp, attempt, release, f, nil
-		}
-		if rateLimited(err) {
-			if time.Since(start) > c.cfg.RateLimitPatience {
-				return resp, attempt, release, &Failure{Reason: ReasonGaveUp, Detail: fmt.Sprintf("still rate limited after %v: %v", c.cfg.RateLimitPatience, err)}, nil
-			}
-		} else if counted++; counted > c.cfg.MaxRetries {
-			return resp, attempt, release, &Failure{Reason: ReasonGaveUp, Detail: err.Error()}, nil
-		}
-		select {
-		case <-time.After(c.cfg.Backoff.Delay(attempt+1, retryAfter)):
-		case <-ctx.Done():
-			return resp, attempt, release, nil, ctx.Err()
-		}
-	}
-}
-
-// attempt sends one request while holding a concurrency slot, and returns the func that
-// releases it: a call backing off does not hold one, so others keep the pipe full.
-func (c *Client) attempt(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, time.Duration, func(), error) {
-	select {
-	case c.slots <- struct{}{}:
-	case <-ctx.Done():
-		return openai.ChatCompletionResponse{}, 0, func() {}, ctx.Err()
-	}
-	var once sync.Once
-	release := func() { once.Do(func() { <-c.slots }) }
-	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	actx, retryAfter := withRetryAfterSlot(actx)
-	resp, err := c.api.CreateChatCompletion(actx, req)
-	if err == nil && len(resp.Choices) == 0 {
-		err = errEmptyAnswer
-	}
-	return resp, *retryAfter, release, err
+		return resp, err
+	}, classify)
 }
 
 // Estimate says what Chat(r) would cost without calling anything: whether the store

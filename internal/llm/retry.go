@@ -1,0 +1,69 @@
+package llm
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// withRetries makes call, retrying transient failures: the shared rate limits before
+// every attempt, a concurrency slot and a deadline per attempt, backoff honouring
+// Retry-After, 429s bounded by RateLimitPatience rather than MaxRetries. Chat and Embed
+// both go through it. On success the slot of the successful attempt is
+// still held: the caller releases it when it is done with the answer. release is never nil.
+func withRetries[T any](ctx context.Context, c *Client, tokens int, call func(context.Context) (T, error),
+	classifyErr func(error) (bool, *Failure)) (ans T, retries int, release func(), f *Failure, err error) {
+	release = func() {}
+	start := time.Now()
+	counted := 0 // retries counted against MaxRetries: 429s are not
+	for attempt := 0; ; attempt++ {
+		if err := c.limits.wait(ctx, tokens); err != nil {
+			return ans, attempt, release, nil, err
+		}
+		var retryAfter time.Duration
+		var done func()
+		ans, retryAfter, done, err = attemptInSlot(ctx, c, call)
+		if err == nil {
+			return ans, attempt, done, nil, nil
+		}
+		done()
+		if ctx.Err() != nil {
+			return ans, attempt, release, nil, ctx.Err()
+		}
+		transient, f := classifyErr(err)
+		if !transient {
+			return ans, attempt, release, f, nil
+		}
+		if rateLimited(err) {
+			if time.Since(start) > c.cfg.RateLimitPatience {
+				return ans, attempt, release, &Failure{Reason: ReasonGaveUp, Detail: fmt.Sprintf("still rate limited after %v: %v", c.cfg.RateLimitPatience, err)}, nil
+			}
+		} else if counted++; counted > c.cfg.MaxRetries {
+			return ans, attempt, release, &Failure{Reason: ReasonGaveUp, Detail: err.Error()}, nil
+		}
+		select {
+		case <-time.After(c.cfg.Backoff.Delay(attempt+1, retryAfter)):
+		case <-ctx.Done():
+			return ans, attempt, release, nil, ctx.Err()
+		}
+	}
+}
+
+// attemptInSlot makes one call while holding a concurrency slot, and returns the func
+// that releases it: a call backing off does not hold one, so others keep the pipe full.
+func attemptInSlot[T any](ctx context.Context, c *Client, call func(context.Context) (T, error)) (T, time.Duration, func(), error) {
+	var zero T
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return zero, 0, func() {}, ctx.Err()
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { <-c.slots }) }
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	actx, retryAfter := withRetryAfterSlot(actx)
+	ans, err := call(actx)
+	return ans, *retryAfter, release, err
+}
