@@ -90,4 +90,3 @@ func classifyEmbedding(err error) (transient bool, permanent *Failure) {
 	}
 	return classify(err)
 }
-
