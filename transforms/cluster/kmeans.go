@@ -304,3 +304,12 @@ func parallelRange(n int, f func(lo, hi int)) {
 	}
 	wg.Wait()
 }
+
+// SqDist returns ||a − b||², summed in float64 by the SIMD kernel in a fixed order (the
+// same on every CPU). It panics if len(b) < len(a).
+func SqDist(a, b []float32) float64 {
+	if len(b) < len(a) {
+		panic(fmt.Sprintf("cluster.SqDist: vectors of lengths %d and %d", len(a), len(b)))
+	}
+	return kern.sqdist(a, b)
+}

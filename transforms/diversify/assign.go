@@ -88,19 +88,8 @@ func (fn *assignFn) flush(lang string, emit func(string, Scored)) error {
 	cluster.Assign(data, len(block), m.D, m.Centroids, m.K, assign)
 	for i, c := range block {
 		k := int(assign[i])
-		emit(ClusterKey(lang, k), Scored{Candidate: c, Cluster: k, Dist: sqDist(c.Vec, m.Centroids[k*m.D:(k+1)*m.D]),
+		emit(ClusterKey(lang, k), Scored{Candidate: c, Cluster: k, Dist: cluster.SqDist(c.Vec, m.Centroids[k*m.D:(k+1)*m.D]),
 			Tie: seededHash(fn.Seed, saltTie, c.Pair.ID)})
 	}
 	return nil
-}
-
-// sqDist is ||a − b||², summed in float64 so that the order within a cluster does not
-// depend on float32 rounding of the kernel's expansion.
-func sqDist(a, b []float32) float64 {
-	var s float64
-	for i := range a {
-		d := float64(a[i]) - float64(b[i])
-		s += d * d
-	}
-	return s
 }

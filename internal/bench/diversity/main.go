@@ -63,7 +63,7 @@ func main() {
 		for c := range members {
 			sizes[c] = len(members[c])
 			slices.SortFunc(members[c], func(a, b int) int {
-				da, db := sq(vecs[a], centroids[c*d:(c+1)*d]), sq(vecs[b], centroids[c*d:(c+1)*d])
+				da, db := cluster.SqDist(vecs[a], centroids[c*d:(c+1)*d]), cluster.SqDist(vecs[b], centroids[c*d:(c+1)*d])
 				switch {
 				case da < db:
 					return -1
@@ -81,15 +81,6 @@ func main() {
 		sel := meanCosDist(vecs, picked)
 		fmt.Printf("%d\t%.1f\t%.4f\t%+.4f\n", k, float64(*n)/float64(k), sel, sel-random)
 	}
-}
-
-func sq(a, b []float32) float64 {
-	var s float64
-	for i := range a {
-		x := float64(a[i]) - float64(b[i])
-		s += x * x
-	}
-	return s
 }
 
 func meanCosDist(vecs [][]float32, idx []int) float64 {
