@@ -52,4 +52,26 @@ func TestConfigValidateNamesTheFlag(t *testing.T) {
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--stop_after") {
 		t.Errorf("unknown stage: %v", err)
 	}
+
+	withModel := func(edit func(*Config)) error {
+		c := DefaultConfig()
+		c.RunID = "r"
+		c.Generate.LLM.BaseURL, c.Generate.LLM.Model, c.Generate.LLM.Store = "http://localhost:1/v1", "m", t.TempDir()
+		edit(&c)
+		return c.Validate()
+	}
+	if err := withModel(func(*Config) {}); err != nil {
+		t.Fatalf("the defaults with a model do not validate: %v", err)
+	}
+	for flag, edit := range map[string]func(*Config){
+		"--clusters":        func(c *Config) { c.Diversify.Clusters = 0 },
+		"--per_language":    func(c *Config) { c.Diversify.PerLanguage = 0 },
+		"--fit_sample":      func(c *Config) { c.Diversify.FitSample = c.Diversify.Clusters - 1 },
+		"--embedder":        func(c *Config) { c.Diversify.Embedder.Kind = "word2vec" },
+		"--embedding_model": func(c *Config) { c.Diversify.Embedder.Kind = "openai" },
+	} {
+		if err := withModel(edit); err == nil || !strings.Contains(err.Error(), flag) {
+			t.Errorf("%s: %v", flag, err)
+		}
+	}
 }
