@@ -89,6 +89,11 @@ func (fn *embedFn) FinishBundle(ctx context.Context, emit func(Candidate), rejec
 func (fn *embedFn) flush(ctx context.Context, lang string, emit func(Candidate), reject func(record.Rejected)) error {
 	batch := fn.buf[lang]
 	delete(fn.buf, lang)
+	return fn.embedPairs(ctx, lang, batch, emit, reject)
+}
+
+// embedPairs embeds one language's batch and emits its candidates or dead letters.
+func (fn *embedFn) embedPairs(ctx context.Context, lang string, batch []record.Pair, emit func(Candidate), reject func(record.Rejected)) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -101,8 +106,17 @@ func (fn *embedFn) flush(ctx context.Context, lang string, emit func(Candidate),
 		fn.counts[funnel.KeyLLM+"/"+Stage+"/"+lang+"/"+counter] += n
 	}
 	if f, ok := llm.AsFailure(err); ok {
-		// A permanent failure of the provider (not a crash, not a transient fault,
-		// which the LLM layer retried): dead letters, so that the run can go on.
+		// One text the provider refuses (too long, filtered) fails its whole request:
+		// halve the batch until it stands alone, so that the others are not lost with it.
+		if len(batch) > 1 && (f.Reason == llm.ReasonContextLength || f.Reason == llm.ReasonContentFilter) {
+			half := len(batch) / 2
+			if err := fn.embedPairs(ctx, lang, batch[:half], emit, reject); err != nil {
+				return err
+			}
+			return fn.embedPairs(ctx, lang, batch[half:], emit, reject)
+		}
+		// Any other permanent failure (not a transient fault, which the LLM layer
+		// retried): dead letters, so that the run can go on.
 		for _, p := range batch {
 			reject(record.RejectPair(p, Stage, ReasonEmbeddingFailed, f.Error()))
 		}
