@@ -21,7 +21,7 @@ func init() {
 // its candidates (PCollection<Candidate>): the FitSample candidates with the smallest
 // seeded hash of their id, a uniform sample that does not depend on how the runner
 // splits the work. Fitting happens in a combine, whose accumulator never holds more
-// than 2·FitSample vectors, so memory does not grow with the corpus.
+// than 1.25·FitSample vectors, so memory does not grow with the corpus.
 func Fit(s beam.Scope, p Params, cands beam.PCollection) beam.PCollection {
 	s = s.Scope("diversify.Fit")
 	keyed := beam.ParDo(s, &prioFn{Seed: p.Seed}, cands)
@@ -41,7 +41,9 @@ func withLang(lang string, m Model) Model {
 	return m
 }
 
-// fitAcc holds candidates' priorities and vectors (row i is Vecs[i·D:(i+1)·D]).
+// fitAcc holds candidates' priorities and vectors (row i is Vecs[i·D:(i+1)·D]). It is
+// trimmed back to the Sample smallest priorities whenever it grows a quarter past them:
+// at most 1.25·Sample vectors, at an amortized cost of a few comparisons per input.
 type fitAcc struct {
 	D    int
 	Prio []uint64
@@ -68,10 +70,8 @@ func (fn *fitFn) AddInput(a fitAcc, s sampled) fitAcc {
 	}
 	a.Prio = append(a.Prio, s.Prio)
 	a.Vecs = append(a.Vecs, s.Vec...)
-	// Trimming at twice the sample keeps the accumulator bounded at an amortized
-	// O(log) cost per input.
-	if len(a.Prio) >= 2*fn.Sample {
-		a = a.smallest(fn.Sample)
+	if len(a.Prio) >= fn.Sample+max(fn.Sample/4, 1) {
+		a = a.trim(fn.Sample)
 	}
 	return a
 }
@@ -89,7 +89,7 @@ func (fn *fitFn) MergeAccumulators(a, b fitAcc) fitAcc {
 	a.Prio = append(a.Prio, b.Prio...)
 	a.Vecs = append(a.Vecs, b.Vecs...)
 	if len(a.Prio) > fn.Sample {
-		a = a.smallest(fn.Sample)
+		a = a.trim(fn.Sample)
 	}
 	return a
 }
@@ -104,6 +104,27 @@ func (fn *fitFn) ExtractOutput(a fitAcc) Model {
 	centroids, _, inertia, iters := cluster.KMeans(a.Vecs, n, a.D, cluster.KMeansParams{
 		K: k, MaxIters: fn.Iters, Tol: fn.Tol, Seed: fn.Seed, SeedSample: fn.SeedSample})
 	return Model{K: k, D: a.D, Centroids: centroids, FitRows: n, Inertia: inertia, Iters: iters}
+}
+
+// trim keeps, in place and in their order, the entries whose priority is among the m
+// smallest (all of them on a tie at the m-th, which needs a 64-bit hash collision).
+func (a fitAcc) trim(m int) fitAcc {
+	if len(a.Prio) <= m {
+		return a
+	}
+	sorted := slices.Clone(a.Prio)
+	slices.Sort(sorted)
+	limit := sorted[m-1]
+	n := 0
+	for i, p := range a.Prio {
+		if p <= limit {
+			a.Prio[n] = p
+			copy(a.Vecs[n*a.D:(n+1)*a.D], a.Vecs[i*a.D:(i+1)*a.D])
+			n++
+		}
+	}
+	a.Prio, a.Vecs = a.Prio[:n], a.Vecs[:n*a.D]
+	return a
 }
 
 // smallest returns the m entries of a with the smallest priorities, in increasing
