@@ -3,8 +3,8 @@ package diversify
 import (
 	"container/heap"
 	"context"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -52,8 +52,7 @@ func (fn *quotaFn) ProcessElement(_ context.Context, m Model, sizes func(*string
 	var n int
 	for sizes(&key, &n) {
 		if rest, ok := strings.CutPrefix(key, prefix); ok {
-			var c int
-			if _, err := fmt.Sscan(rest, &c); err == nil && c >= 0 && c < m.K {
+			if c, err := strconv.Atoi(rest); err == nil && c >= 0 && c < m.K {
 				bySize[c] = n
 			}
 		}
