@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/internal/fakellm/fakellmtest"
 	"github.com/xinstruct/xinstruct/internal/llm"
 )
 
@@ -24,12 +25,7 @@ import (
 // budgets per process by endpoint, model and run, as it would on a worker.
 func startFake(t *testing.T, opts fakellm.Options) (*fakellm.Server, Config) {
 	t.Helper()
-	srv := fakellm.New(opts)
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv, url := fakellmtest.Start(t, opts)
 	return srv, testConfig(t, url)
 }
 

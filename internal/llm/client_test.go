@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/internal/fakellm/fakellmtest"
 )
 
 // testClient starts a fake server with opts and returns a client for it with a fresh
@@ -21,12 +22,7 @@ import (
 // shared per process by endpoint and model, as they would be on a worker.
 func testClient(t *testing.T, opts fakellm.Options, edit func(*Config)) (*Client, *fakellm.Server, Config) {
 	t.Helper()
-	srv := fakellm.New(opts)
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv, url := fakellmtest.Start(t, opts)
 	cfg := DefaultConfig()
 	cfg.BaseURL = url
 	cfg.Model = "m-" + strings.ReplaceAll(t.Name(), "/", "-")

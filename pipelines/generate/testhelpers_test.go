@@ -13,6 +13,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
 	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/internal/fakellm/fakellmtest"
 	"github.com/xinstruct/xinstruct/io/recordio"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
@@ -200,11 +201,5 @@ func yield(r funnel.Report, stage, outcome string) int64 {
 // startFake starts the project's fake model server for the rest of the test.
 func startFake(t *testing.T, opts fakellm.Options) (*fakellm.Server, string) {
 	t.Helper()
-	srv := fakellm.New(opts)
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv, url
+	return fakellmtest.Start(t, opts)
 }

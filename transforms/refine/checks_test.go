@@ -14,6 +14,7 @@ import (
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/internal/fakellm/fakellmtest"
 	"github.com/xinstruct/xinstruct/internal/prompts"
 )
 
@@ -375,12 +376,7 @@ func TestOverlapOnCorpora(t *testing.T) {
 // generator's real prompt, as the offline demo does, and checks that its placeholder
 // instructions pass: the demo pipeline must not lose them all here.
 func TestPlaceholderInstructions(t *testing.T) {
-	srv := fakellm.New(fakellm.Options{})
-	base, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	_, base := fakellmtest.Start(t, fakellm.Options{})
 	cfg := openai.DefaultConfig("fake")
 	cfg.BaseURL = base
 	client := openai.NewClientWithConfig(cfg)
