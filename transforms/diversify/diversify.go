@@ -26,7 +26,8 @@ func Diversify(s beam.Scope, p Params, accepted beam.PCollection) Result {
 	cands, rejected, embedCounts := Embed(s, p, accepted)
 	models := Fit(s, p, cands)
 	assigned := Assign(s, p, cands, models)
-	selected, selectCounts := Select(s, p, assigned, models)
-	reports := Reports(s, p, cands, models, SelectedStats(s, selected), RandomStats(s, p, cands))
+	sizes := ClusterSizes(s, assigned)
+	selected, selectCounts := Select(s, p, assigned, models, sizes)
+	reports := Reports(s, p, models, sizes, SelectedStats(s, selected), RandomStats(s, p, cands))
 	return Result{Selected: selected, Rejected: rejected, Counts: beam.Flatten(s, embedCounts, selectCounts), Reports: reports}
 }

@@ -5,14 +5,13 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 )
 
 func init() {
-	register.Function1x1(langOf)
 	register.DoFn6x0[[]byte, func(*Model) bool, func(*string, *int) bool, func(*string, *SetStats) bool, func(*string, *SetStats) bool, func(LangReport)](&reportFn{})
 	register.Iter2[string, SetStats]()
 	register.Emitter1[LangReport]()
@@ -46,20 +45,18 @@ func (r LangReport) ClustersCovered() int {
 	return n
 }
 
-// Reports joins, per language, the model, the candidate count and the statistics of the
-// selected and the random set: PCollection<LangReport>, in language order.
-func Reports(s beam.Scope, p Params, cands, models, selected, random beam.PCollection) beam.PCollection {
+// Reports joins, per language, the model, the candidate count (the sum of its cluster
+// sizes, from ClusterSizes) and the statistics of the selected and the random set:
+// PCollection<LangReport>, in language order.
+func Reports(s beam.Scope, p Params, models, sizes, selected, random beam.PCollection) beam.PCollection {
 	s = s.Scope("diversify.Reports")
-	counts := stats.Count(s, beam.ParDo(s, langOf, cands))
 	return beam.ParDo(s, &reportFn{Target: p.PerLanguage}, beam.Impulse(s), beam.SideInput{Input: models},
-		beam.SideInput{Input: counts}, beam.SideInput{Input: selected}, beam.SideInput{Input: random})
+		beam.SideInput{Input: sizes}, beam.SideInput{Input: selected}, beam.SideInput{Input: random})
 }
-
-func langOf(c Candidate) string { return c.Pair.Lang }
 
 type reportFn struct{ Target int }
 
-func (fn *reportFn) ProcessElement(_ []byte, models func(*Model) bool, counts func(*string, *int) bool,
+func (fn *reportFn) ProcessElement(_ []byte, models func(*Model) bool, sizes func(*string, *int) bool,
 	selected, random func(*string, *SetStats) bool, emit func(LangReport)) {
 	byLang := map[string]*LangReport{}
 	get := func(lang string) *LangReport {
@@ -73,10 +70,11 @@ func (fn *reportFn) ProcessElement(_ []byte, models func(*Model) bool, counts fu
 		r := get(m.Lang)
 		r.K, r.FitRows, r.Inertia, r.Iters = m.K, m.FitRows, m.Inertia, m.Iters
 	}
-	var lang string
+	var key, lang string
 	var n int
-	for counts(&lang, &n) {
-		get(lang).Candidates = int64(n)
+	for sizes(&key, &n) {
+		lang, _, _ = strings.Cut(key, "/")
+		get(lang).Candidates += int64(n)
 	}
 	var st SetStats
 	for selected(&lang, &st) {

@@ -32,13 +32,19 @@ const ReasonNotSelected = "not_selected"
 // (PCollection<KV<string, Scored>> from Assign): every cluster gets a quota as even as
 // the cluster sizes allow (cluster.Quotas), and gives its pairs nearest the centroid
 // first, then those with fewer refinement rounds, then by seeded hash. It returns the
-// selected PCollection<Scored>, ranked within their cluster, and funnel counts.
-func Select(s beam.Scope, p Params, assigned, models beam.PCollection) (selected, counts beam.PCollection) {
+// selected PCollection<Scored>, ranked within their cluster, and funnel counts. sizes
+// is ClusterSizes(assigned).
+func Select(s beam.Scope, p Params, assigned, models, sizes beam.PCollection) (selected, counts beam.PCollection) {
 	s = s.Scope("diversify.Select")
-	sizes := stats.Count(s, beam.DropValue(s, assigned))
 	quotas, quotaCounts := beam.ParDo2(s, &quotaFn{PerLanguage: p.PerLanguage}, models, beam.SideInput{Input: sizes})
 	selected, selectCounts := beam.ParDo2(s, &selectFn{}, beam.GroupByKey(s, assigned), beam.SideInput{Input: quotas})
 	return selected, beam.Flatten(s, quotaCounts, selectCounts)
+}
+
+// ClusterSizes counts the candidates of every cluster (PCollection<KV<string, Scored>>
+// from Assign): PCollection<KV<string, int>> keyed by ClusterKey.
+func ClusterSizes(s beam.Scope, assigned beam.PCollection) beam.PCollection {
+	return stats.Count(s.Scope("diversify.ClusterSizes"), beam.DropValue(s, assigned))
 }
 
 // quotaFn turns one language's cluster sizes into quotas ("<lang>/<cluster>" → n) and
