@@ -49,17 +49,24 @@ func ask(text string, candidate int) ChatRequest {
 // half of all arrivals with one kind of transient fault, and checks that every request
 // gets its answer, that retries happened, and that the server completed each request
 // exactly once (nothing paid twice).
+// faultyClient is a client of a fake that fails half its arrivals with one fault kind,
+// with retries enough to get through them and a short deadline for the timeout fault.
+func faultyClient(t *testing.T, kind fakellm.ErrorKind) (*Client, *fakellm.Server) {
+	c, srv, _ := testClient(t, fakellm.Options{ErrorRate: 0.5, ErrorKinds: []fakellm.ErrorKind{kind}, Seed: 7, RetryAfter: 10 * time.Millisecond},
+		func(cfg *Config) {
+			cfg.MaxRetries = 30
+			if kind == fakellm.KindTimeout {
+				cfg.Timeout = 200 * time.Millisecond
+			}
+		})
+	return c, srv
+}
+
 func TestTransientFaultsAreRetried(t *testing.T) {
 	for _, kind := range []fakellm.ErrorKind{fakellm.Kind500, fakellm.Kind503, fakellm.Kind429, fakellm.KindMalformedBody,
 		fakellm.KindEmptyChoices, fakellm.KindReset, fakellm.KindTimeout} {
 		t.Run(string(kind), func(t *testing.T) {
-			c, srv, _ := testClient(t, fakellm.Options{ErrorRate: 0.5, ErrorKinds: []fakellm.ErrorKind{kind}, Seed: 7, RetryAfter: 10 * time.Millisecond},
-				func(cfg *Config) {
-					cfg.MaxRetries = 30
-					if kind == fakellm.KindTimeout {
-						cfg.Timeout = 200 * time.Millisecond
-					}
-				})
+			c, srv := faultyClient(t, kind)
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			retries, failed := 0, 0

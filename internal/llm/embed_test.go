@@ -155,13 +155,7 @@ func TestEmbedRerunMakesNoRequests(t *testing.T) {
 func TestEmbedTransientFaultsAreRetried(t *testing.T) {
 	for _, kind := range fakellm.AllErrorKinds() {
 		t.Run(string(kind), func(t *testing.T) {
-			c, srv, _ := testClient(t, fakellm.Options{ErrorRate: 0.5, ErrorKinds: []fakellm.ErrorKind{kind}, Seed: 7, RetryAfter: 10 * time.Millisecond},
-				func(cfg *Config) {
-					cfg.MaxRetries = 30
-					if kind == fakellm.KindTimeout {
-						cfg.Timeout = 200 * time.Millisecond
-					}
-				})
+			c, srv := faultyClient(t, kind)
 			var wg sync.WaitGroup
 			var retries atomic.Int64
 			for i := range 20 {
