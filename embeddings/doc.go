@@ -10,7 +10,7 @@
 //     features with a seeded sparse random projection. No model weights, no network, and
 //     the same vectors on every run and machine. The default.
 //   - [github.com/xinstruct/xinstruct/embeddings/openai]: any OpenAI-compatible
-//     /v1/embeddings endpoint, batched, through internal/llm's rate limits, retries,
+//     /v1/embeddings endpoint, batched, through io/llm's rate limits, retries,
 //     budget and response store (one stored entry per text, so reruns are free).
 //
 // Nothing here depends on Beam. Pipelines choose a provider by a serializable spec (a name

@@ -3,7 +3,7 @@ package openai
 import (
 	"fmt"
 
-	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/io/llm"
 )
 
 // DefaultBatchSize is the texts per request when Config.BatchSize is 0: large enough to

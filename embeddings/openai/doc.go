@@ -1,6 +1,6 @@
 // Package openai is an [embeddings.Embedder] backed by an OpenAI-compatible
 // /v1/embeddings endpoint (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp server, or the
-// project's fake server), called through the project's LLM layer, internal/llm: its
+// project's fake server), called through the project's LLM layer, io/llm: its
 // per-process rate limits and concurrency slots, retries with backoff, budget, offline
 // mode, and its content-addressed response store.
 //

@@ -7,11 +7,11 @@ import (
 
 	"github.com/xinstruct/xinstruct/embeddings"
 	"github.com/xinstruct/xinstruct/embeddings/openai"
-	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
 func Example() {
-	srv := fakellm.New(fakellm.Options{}) // the project's fake endpoint; in a job, LLM.BaseURL is the provider's
+	srv := llmtest.New(llmtest.Options{}) // the project's fake endpoint; in a job, LLM.BaseURL is the provider's
 	url, err := srv.Start()
 	if err != nil {
 		panic(err)

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/xinstruct/xinstruct/embeddings"
-	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/io/llm"
 )
 
 var _ embeddings.Embedder = (*Embedder)(nil)

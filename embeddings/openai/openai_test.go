@@ -15,17 +15,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
-	"github.com/xinstruct/xinstruct/internal/fakellm/fakellmtest"
-	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
 // startFake starts the project's fake server and returns a config for it with a fresh
 // store. Each test gets its own model name and run: the LLM layer shares rate limits and
 // budgets per process by endpoint, model and run, as it would on a worker.
-func startFake(t *testing.T, opts fakellm.Options) (*fakellm.Server, Config) {
+func startFake(t *testing.T, opts llmtest.Options) (*llmtest.Server, Config) {
 	t.Helper()
-	srv, url := fakellmtest.Start(t, opts)
+	srv, url := llmtest.Start(t, opts)
 	return srv, testConfig(t, url)
 }
 
@@ -121,7 +120,7 @@ func TestEmbedNormalizesInInputOrder(t *testing.T) {
 	url, _ := rawServer(t, func(_ int, inputs []string, dims int) any {
 		var data []datum
 		for i := len(inputs) - 1; i >= 0; i-- {
-			v := fakellm.Vector(inputs[i], dims)
+			v := llmtest.Vector(inputs[i], dims)
 			for j := range v {
 				v[j] *= float32(i + 2)
 			}
@@ -138,14 +137,14 @@ func TestEmbedNormalizesInInputOrder(t *testing.T) {
 	}
 	for i, v := range vs {
 		// float32 rounding of the scaled vector, of the norm and of the quotient: a few ulps.
-		if !closeTo(v, fakellm.Vector(texts[i], 24), 1e-6) || math.Abs(l2(v)-1) > 1e-6 {
+		if !closeTo(v, llmtest.Vector(texts[i], 24), 1e-6) || math.Abs(l2(v)-1) > 1e-6 {
 			t.Errorf("vector %d: norm %v, or not the direction of text %d", i, l2(v), i)
 		}
 	}
 }
 
 func TestEmbedAgainstTheFake(t *testing.T) {
-	srv, cfg := startFake(t, fakellm.Options{})
+	srv, cfg := startFake(t, llmtest.Options{})
 	e := open(t, cfg)
 	texts := docs(5)
 	vs, err := e.Embed(context.Background(), texts)
@@ -154,12 +153,12 @@ func TestEmbedAgainstTheFake(t *testing.T) {
 	}
 	for i, v := range vs {
 		// The fake's vectors are unit already: normalising changes them by float32 rounding at most.
-		if !closeTo(v, fakellm.Vector(texts[i], fakellm.DefaultDimensions), 1e-7) {
+		if !closeTo(v, llmtest.Vector(texts[i], llmtest.DefaultDimensions), 1e-7) {
 			t.Errorf("vector %d is not the fake's vector of text %d", i, i)
 		}
 	}
-	if e.Dims() != fakellm.DefaultDimensions {
-		t.Errorf("Dims() = %d after the first answer, want the model's %d", e.Dims(), fakellm.DefaultDimensions)
+	if e.Dims() != llmtest.DefaultDimensions {
+		t.Errorf("Dims() = %d after the first answer, want the model's %d", e.Dims(), llmtest.DefaultDimensions)
 	}
 	if n := srv.Stats().Requests; n != 1 {
 		t.Errorf("%d requests for 5 texts in one batch", n)
@@ -171,7 +170,7 @@ func TestEmbedBatches(t *testing.T) {
 		{10, 3, 4}, {10, 5, 2}, {10, 10, 1}, {10, 64, 1}, {1, 1, 1}, {0, 4, 0},
 	} {
 		t.Run(fmt.Sprintf("%d by %d", tc.n, tc.batch), func(t *testing.T) {
-			srv, cfg := startFake(t, fakellm.Options{})
+			srv, cfg := startFake(t, llmtest.Options{})
 			cfg.BatchSize = tc.batch
 			texts := docs(tc.n)
 			vs, err := open(t, cfg).Embed(context.Background(), texts)
@@ -179,7 +178,7 @@ func TestEmbedBatches(t *testing.T) {
 				t.Fatalf("%d vectors, error %v", len(vs), err)
 			}
 			for i, v := range vs {
-				if !closeTo(v, fakellm.Vector(texts[i], fakellm.DefaultDimensions), 1e-7) {
+				if !closeTo(v, llmtest.Vector(texts[i], llmtest.DefaultDimensions), 1e-7) {
 					t.Errorf("vector %d is not text %d's", i, i)
 				}
 			}
@@ -193,7 +192,7 @@ func TestEmbedBatches(t *testing.T) {
 // TestRerunMakesNoRequests: a fresh Embedder on the same store (a re-run, another worker)
 // answers from the store alone, whatever its batch size and the texts' order.
 func TestRerunMakesNoRequests(t *testing.T) {
-	srv, cfg := startFake(t, fakellm.Options{})
+	srv, cfg := startFake(t, llmtest.Options{})
 	cfg.BatchSize = 3
 	texts := docs(10)
 	first, err := open(t, cfg).Embed(context.Background(), texts)
@@ -225,7 +224,7 @@ func TestRerunMakesNoRequests(t *testing.T) {
 }
 
 func TestEmptyTextsGetTheZeroVector(t *testing.T) {
-	srv, cfg := startFake(t, fakellm.Options{})
+	srv, cfg := startFake(t, llmtest.Options{})
 	cfg.Dims = 16
 	e := open(t, cfg)
 	vs, err := e.Embed(context.Background(), []string{"", "real text", " \n\t"})
@@ -244,7 +243,7 @@ func TestEmptyTextsGetTheZeroVector(t *testing.T) {
 }
 
 func TestDimsLearnedFromTheFirstAnswer(t *testing.T) {
-	_, cfg := startFake(t, fakellm.Options{})
+	_, cfg := startFake(t, llmtest.Options{})
 	e := open(t, cfg)
 	if e.Dims() != 0 {
 		t.Errorf("Dims() = %d before any answer, want 0", e.Dims())
@@ -257,11 +256,11 @@ func TestDimsLearnedFromTheFirstAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	vs, err := e.Embed(context.Background(), []string{""})
-	if e.Dims() != fakellm.DefaultDimensions || err != nil || len(vs[0]) != fakellm.DefaultDimensions {
+	if e.Dims() != llmtest.DefaultDimensions || err != nil || len(vs[0]) != llmtest.DefaultDimensions {
 		t.Errorf("Dims() = %d after an answer; empty text: %v", e.Dims(), err)
 	}
 
-	_, cfg = startFake(t, fakellm.Options{})
+	_, cfg = startFake(t, llmtest.Options{})
 	cfg.Dims = 48
 	if e := open(t, cfg); e.Dims() != 48 {
 		t.Errorf("Dims() = %d with Config.Dims 48", e.Dims())
@@ -269,8 +268,8 @@ func TestDimsLearnedFromTheFirstAnswer(t *testing.T) {
 }
 
 func TestTransientFaultsAreRetried(t *testing.T) {
-	srv, cfg := startFake(t, fakellm.Options{ErrorRate: 0.5, Seed: 1, RetryAfter: 20 * time.Millisecond,
-		ErrorKinds: []fakellm.ErrorKind{fakellm.Kind500, fakellm.Kind503, fakellm.Kind429, fakellm.KindTruncated}})
+	srv, cfg := startFake(t, llmtest.Options{ErrorRate: 0.5, Seed: 1, RetryAfter: 20 * time.Millisecond,
+		ErrorKinds: []llmtest.ErrorKind{llmtest.Kind500, llmtest.Kind503, llmtest.Kind429, llmtest.KindTruncated}})
 	cfg.BatchSize = 2
 	cfg.LLM.MaxRetries = 30
 	texts := docs(40) // 20 batches: the first 20 arrivals' faults (fixed by the seed) hold both kinds
@@ -280,12 +279,12 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, v := range vs {
-		if !closeTo(v, fakellm.Vector(texts[i], fakellm.DefaultDimensions), 1e-7) {
+		if !closeTo(v, llmtest.Vector(texts[i], llmtest.DefaultDimensions), 1e-7) {
 			t.Errorf("vector %d is not text %d's", i, i)
 		}
 	}
 	st := srv.Stats()
-	if st.Faults[fakellm.Kind429] == 0 || st.Faults[fakellm.Kind500]+st.Faults[fakellm.Kind503] == 0 {
+	if st.Faults[llmtest.Kind429] == 0 || st.Faults[llmtest.Kind500]+st.Faults[llmtest.Kind503] == 0 {
 		t.Errorf("faults %v: the test did not meet both a 429 and a 5xx", st.Faults)
 	}
 	if st.Completed != 20 {
@@ -297,7 +296,7 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 }
 
 func TestPermanentFailureIsAFailure(t *testing.T) {
-	srv, cfg := startFake(t, fakellm.Options{})
+	srv, cfg := startFake(t, llmtest.Options{})
 	e := open(t, cfg)
 	_, err := e.Embed(context.Background(), []string{"fine", "far too long FAKE_CONTEXT_LENGTH"})
 	f, ok := llm.AsFailure(err)
@@ -310,7 +309,7 @@ func TestPermanentFailureIsAFailure(t *testing.T) {
 }
 
 func TestOfflineMissIsAClearError(t *testing.T) {
-	srv, cfg := startFake(t, fakellm.Options{})
+	srv, cfg := startFake(t, llmtest.Options{})
 	if _, err := open(t, cfg).Embed(context.Background(), docs(2)); err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +330,7 @@ func TestOfflineMissIsAClearError(t *testing.T) {
 func TestAPIKeyIsNeverStored(t *testing.T) {
 	const secret = "sk-test-DO-NOT-LEAK-7171"
 	t.Setenv(llm.APIKeyEnv, secret)
-	_, cfg := startFake(t, fakellm.Options{})
+	_, cfg := startFake(t, llmtest.Options{})
 	if _, err := open(t, cfg).Embed(context.Background(), docs(3)); err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +422,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	srv, cfg := startFake(t, fakellm.Options{})
+	srv, cfg := startFake(t, llmtest.Options{})
 	cfg.BatchSize = 4
 	e := open(t, cfg)
 	texts := docs(10)

@@ -3,7 +3,7 @@ package openai
 import (
 	"sync/atomic"
 
-	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/io/llm"
 )
 
 // Usage counts what an Embedder's calls took since New. A DoFn that wants per-bundle

@@ -18,7 +18,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/io/llm"
 )
 
 //go:embed templates/*.tmpl

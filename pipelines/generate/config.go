@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
-	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/transforms/clean"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
 	"github.com/xinstruct/xinstruct/transforms/instruct"

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
 	"github.com/xinstruct/xinstruct/io/dataset"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
 )
 
@@ -22,7 +22,7 @@ func TestDatasetFromCorpora(t *testing.T) {
 	if len(files) == 0 {
 		t.Skipf("no shared corpora at %s", sharedCorpora)
 	}
-	srv, url := startFake(t, fakellm.Options{})
+	srv, url := startFake(t, llmtest.Options{})
 	const perLang = 100
 	config := func(out, store string) Config {
 		cfg := generateConfig(t, url, out)
@@ -108,7 +108,7 @@ func TestDatasetFromCorpora(t *testing.T) {
 // embedder against the fake server: the embedding calls are counted in the funnel, and
 // a rerun on the same store makes none.
 func TestOpenAIEmbedderThroughTheStore(t *testing.T) {
-	srv, url := startFake(t, fakellm.Options{})
+	srv, url := startFake(t, llmtest.Options{})
 	out := t.TempDir()
 	cfg := generateConfig(t, url, out)
 	cfg.Refine.Rounds = 0

@@ -13,9 +13,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
-	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/io/dataset"
+	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/io/shardio"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
 	"github.com/xinstruct/xinstruct/transforms/funnel"

@@ -12,8 +12,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
 	"github.com/xinstruct/xinstruct/internal/gcstest"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
 // TestGCSInAndOut runs the whole job, corpus to dataset, with its input, output and
@@ -32,7 +32,7 @@ func TestGCSInAndOut(t *testing.T) {
 		"out/not-ours/part-00000-of-00001.jsonl": []byte("{}\n"),
 		"out/dataset/xx.jsonl":                   []byte("{}\n"),
 	})
-	_, url := startFake(t, fakellm.Options{})
+	_, url := startFake(t, llmtest.Options{})
 	cfg := generateConfig(t, url, "gs://bucket/out")
 	cfg.Input = []string{"gs://bucket/corpus/*.jsonl"}
 	cfg.Generate.LLM.Store = "gs://bucket/responses"

@@ -11,8 +11,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
-	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 
@@ -39,9 +39,9 @@ func generateConfig(t *testing.T, url, out string) Config {
 func TestGenerateThroughFaultsThenRerunFromStore(t *testing.T) {
 	const secret = "sk-test-NEVER-WRITE-ME-7731"
 	t.Setenv(llm.APIKeyEnv, secret)
-	srv, url := startFake(t, fakellm.Options{ErrorRate: 0.33, Seed: 3, RetryAfter: 10 * time.Millisecond,
-		ErrorKinds: []fakellm.ErrorKind{fakellm.Kind500, fakellm.Kind503, fakellm.Kind429, fakellm.KindMalformedBody,
-			fakellm.KindEmptyChoices, fakellm.KindReset, fakellm.KindTimeout}})
+	srv, url := startFake(t, llmtest.Options{ErrorRate: 0.33, Seed: 3, RetryAfter: 10 * time.Millisecond,
+		ErrorKinds: []llmtest.ErrorKind{llmtest.Kind500, llmtest.Kind503, llmtest.Kind429, llmtest.KindMalformedBody,
+			llmtest.KindEmptyChoices, llmtest.KindReset, llmtest.KindTimeout}})
 	out := t.TempDir()
 	cfg := generateConfig(t, url, out)
 	// The timeout fault holds requests until the client gives up: short enough to keep the
@@ -102,12 +102,12 @@ func TestGenerateThroughFaultsThenRerunFromStore(t *testing.T) {
 // TestPermanentFailuresAreDeadLettered puts documents that trigger each permanent
 // failure through the job and checks they land in rejected/generate with their reason.
 func TestPermanentFailuresAreDeadLettered(t *testing.T) {
-	_, url := startFake(t, fakellm.Options{})
+	_, url := startFake(t, llmtest.Options{})
 	in := t.TempDir()
 	base := "Mvua za masika zinapoanza, wakulima wengi hupanda mahindi na maharagwe katika mashamba yao. Ni muhimu kuandaa shamba mapema, " +
 		"kuondoa magugu na kutumia mbegu bora ili kupata mavuno mazuri. Wataalamu wa kilimo wanashauri wakulima kupanda mazao kwa mistari. "
 	var lines []string
-	for i, marker := range []string{"", fakellm.MarkerContextLength, fakellm.MarkerContentFilter, fakellm.MarkerBadRequest, fakellm.MarkerTruncate} {
+	for i, marker := range []string{"", llmtest.MarkerContextLength, llmtest.MarkerContentFilter, llmtest.MarkerBadRequest, llmtest.MarkerTruncate} {
 		lines = append(lines, jsonLine(map[string]any{"id": "doc" + string(rune('0'+i)), "lang": "sw", "text": base + marker + " mwisho."}))
 	}
 	os.WriteFile(filepath.Join(in, "d.jsonl"), []byte(strings.Join(lines, "\n")), 0o644)
@@ -137,7 +137,7 @@ func TestPermanentFailuresAreDeadLettered(t *testing.T) {
 // run would make (answers already in the store are free), calls nothing, and leaves an
 // earlier run's outputs as they were.
 func TestEstimateCallsNothingAndPublishesNothing(t *testing.T) {
-	srv, url := startFake(t, fakellm.Options{})
+	srv, url := startFake(t, llmtest.Options{})
 	out := t.TempDir()
 	cfg := generateConfig(t, url, out)
 	runJob(t, cfg) // fills the store with candidate 0 of the 30 documents

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
-	"github.com/xinstruct/xinstruct/internal/llm"
-	"github.com/xinstruct/xinstruct/internal/llm/store"
+	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
+	"github.com/xinstruct/xinstruct/io/llm/store"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 
@@ -102,7 +102,7 @@ func killAndResume(t *testing.T, bin, input string, docs int, latency time.Durat
 		maxInFlight = 8
 		killAt      = 0.4 // share of the documents answered when the job is killed
 	)
-	srv, url := startFake(t, fakellm.Options{Latency: latency})
+	srv, url := startFake(t, llmtest.Options{Latency: latency})
 	// The workers read the key from the environment; it must reach no log, output or store.
 	const secret = "sk-test-KILL-RESUME-SECRET-0451"
 	t.Setenv(llm.APIKeyEnv, secret)

@@ -21,10 +21,10 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
 	"github.com/xinstruct/xinstruct/internal/fsx"
-	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/io/docio"
+	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 
@@ -156,7 +156,7 @@ func configureLLM(ctx context.Context, cfg *Config) (stop func(), err error) {
 		// only its model name.
 		g.LLM.BaseURL, g.LLM.Placeholder = "http://offline.invalid/v1", true
 	} else {
-		server := fakellm.New(fakellm.Options{Model: PlaceholderModel})
+		server := llmtest.New(llmtest.Options{Model: PlaceholderModel})
 		url, err := server.Start()
 		if err != nil {
 			return stop, fmt.Errorf("starting the offline stand-in model: %v", err)

@@ -12,8 +12,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
-	"github.com/xinstruct/xinstruct/internal/fakellm/fakellmtest"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 	"github.com/xinstruct/xinstruct/io/recordio"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
@@ -199,7 +198,7 @@ func yield(r funnel.Report, stage, outcome string) int64 {
 }
 
 // startFake starts the project's fake model server for the rest of the test.
-func startFake(t *testing.T, opts fakellm.Options) (*fakellm.Server, string) {
+func startFake(t *testing.T, opts llmtest.Options) (*llmtest.Server, string) {
 	t.Helper()
-	return fakellmtest.Start(t, opts)
+	return llmtest.Start(t, opts)
 }

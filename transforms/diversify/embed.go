@@ -11,8 +11,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/xinstruct/xinstruct/embeddings"
-	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/io/llm"
 )
 
 // refusingEmbedder fails a whole request, as an OpenAI-compatible server does, when any

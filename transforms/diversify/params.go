@@ -6,7 +6,7 @@ package diversify
 import (
 	"fmt"
 
-	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/io/llm"
 )
 
 // Stage names diversification in the funnel, the dead letters and the usage counts.

@@ -3,7 +3,7 @@ package instruct
 import (
 	"testing"
 
-	"github.com/xinstruct/xinstruct/internal/llm"
+	"github.com/xinstruct/xinstruct/io/llm"
 )
 
 func TestCleanInstruction(t *testing.T) {

@@ -13,9 +13,8 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
-	"github.com/xinstruct/xinstruct/internal/fakellm/fakellmtest"
 	"github.com/xinstruct/xinstruct/internal/prompts"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
 // Outputs: native texts of the kind the pipeline pairs with instructions.
@@ -372,11 +371,11 @@ func TestOverlapOnCorpora(t *testing.T) {
 	}
 }
 
-// TestPlaceholderInstructions runs the project's fake model (internal/fakellm) on the
+// TestPlaceholderInstructions runs the project's fake model (io/llm/llmtest) on the
 // generator's real prompt, as the offline demo does, and checks that its placeholder
 // instructions pass: the demo pipeline must not lose them all here.
 func TestPlaceholderInstructions(t *testing.T) {
-	_, base := fakellmtest.Start(t, fakellm.Options{})
+	_, base := llmtest.Start(t, llmtest.Options{})
 	cfg := openai.DefaultConfig("fake")
 	cfg.BaseURL = base
 	client := openai.NewClientWithConfig(cfg)

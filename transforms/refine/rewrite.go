@@ -8,9 +8,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/internal/prompts"
 	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 	"github.com/xinstruct/xinstruct/transforms/instruct"
 )

@@ -21,7 +21,7 @@
 //	llmbench client --raw --corpus='corpus/*.jsonl' --base_url=http://127.0.0.1:PORT/v1
 //
 // are the baselines without Beam (client.go): the generation stage's calls made as
-// generateFn makes them (internal/llm Client, store and Pool), and plain net/http
+// generateFn makes them (io/llm Client, store and Pool), and plain net/http
 // requests retried at once (what the server delivers on this machine to any client).
 //
 //	llmbench storelat --store=DIR [--n=5000 --workers=64 --rate=600]
@@ -73,7 +73,7 @@ func main() {
 	}
 }
 
-// stats is the part of fakellm.Stats the benchmark reads. (Decoded from JSON rather than
+// stats is the part of llmtest.Stats the benchmark reads. (Decoded from JSON rather than
 // imported, so that the helper reads what the running server actually served.)
 type stats struct {
 	Requests       int64            `json:"requests"`

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # LLM throughput benchmark: the generate job's generation stage against the project's fake
-# OpenAI-compatible server (internal/fakellm) with 100 ms latency, 64 concurrent requests
+# OpenAI-compatible server (io/llm/llmtest) with 100 ms latency, 64 concurrent requests
 # (capacity 640 requests/s) and 5% transient errors (500 and 503: both answer after the
 # latency, without Retry-After), on the direct and prism runners. For each run it prints
 # a summary (server counts, integrity checks, the server's in-flight profile, the job's
@@ -16,7 +16,7 @@
 # same documents' requests (distinct texts of the corpus, as many as DOCS_CLIENT):
 #   raw     64 goroutines posting back to back with net/http, retrying at once: what the
 #           fake server delivers on this machine to any client (the practical ceiling);
-#   client  internal/llm exactly as generateFn uses it (Client, response store, Pool of
+#   client  io/llm exactly as generateFn uses it (Client, response store, Pool of
 #           2 x max_in_flight) in one process, no Beam: the llm layer's own ceiling;
 #   client-fastretry  the same with Config.Backoff.Initial 25 ms instead of 250 ms.
 #
@@ -68,7 +68,7 @@ done
 (
 	cd "$ROOT"
 	go build -o "$BIN/generate" ./pipelines/generate
-	go build -o "$BIN/fakellm" ./internal/fakellm/cmd/fakellm
+	go build -o "$BIN/fakellm" ./io/llm/llmtest/cmd/fakellm
 	go build -o "$BIN/gencorpus" ./internal/bench/gencorpus
 	go build -o "$BIN/llmbench" ./internal/bench/llm
 ) >"$LOGS/build.log" 2>&1 || { cat "$LOGS/build.log" >&2; exit 1; }

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/xinstruct/xinstruct/internal/llm/store"
+	"github.com/xinstruct/xinstruct/io/llm/store"
 )
 
 // storeLatency measures the response store's Put as the generation stage uses it: n

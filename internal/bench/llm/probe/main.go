@@ -33,9 +33,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
-	"github.com/xinstruct/xinstruct/internal/llm"
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/io/docio"
+	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/io/recordio"
 	"github.com/xinstruct/xinstruct/io/shardio"
 	"github.com/xinstruct/xinstruct/transforms/clean"

@@ -1,4 +1,4 @@
-package fakellm_test
+package llmtest_test
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
 func Example() {
-	s := fakellm.New(fakellm.Options{})
+	s := llmtest.New(llmtest.Options{})
 	base, err := s.Start()
 	if err != nil {
 		panic(err)
@@ -43,7 +43,7 @@ func Example() {
 // Markers in a document trigger permanent faults; go-openai parses them into an
 // *openai.APIError.
 func Example_markers() {
-	s := fakellm.New(fakellm.Options{})
+	s := llmtest.New(llmtest.Options{})
 	base, err := s.Start()
 	if err != nil {
 		panic(err)
@@ -55,7 +55,7 @@ func Example_markers() {
 	c := openai.NewClientWithConfig(cfg)
 	_, err = c.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
 		Model:    "gpt-4o-mini",
-		Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "A very long document. " + fakellm.MarkerContextLength}},
+		Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "A very long document. " + llmtest.MarkerContextLength}},
 	})
 	var apiErr *openai.APIError
 	if errors.As(err, &apiErr) {

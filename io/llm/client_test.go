@@ -13,16 +13,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
-	"github.com/xinstruct/xinstruct/internal/fakellm/fakellmtest"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
 // testClient starts a fake server with opts and returns a client for it with a fresh
 // store. Tests give each client a distinct model name: rate limits, slots and budgets are
 // shared per process by endpoint and model, as they would be on a worker.
-func testClient(t *testing.T, opts fakellm.Options, edit func(*Config)) (*Client, *fakellm.Server, Config) {
+func testClient(t *testing.T, opts llmtest.Options, edit func(*Config)) (*Client, *llmtest.Server, Config) {
 	t.Helper()
-	srv, url := fakellmtest.Start(t, opts)
+	srv, url := llmtest.Start(t, opts)
 	cfg := DefaultConfig()
 	cfg.BaseURL = url
 	cfg.Model = "m-" + strings.ReplaceAll(t.Name(), "/", "-")
@@ -51,11 +50,11 @@ func ask(text string, candidate int) ChatRequest {
 // exactly once (nothing paid twice).
 // faultyClient is a client of a fake that fails half its arrivals with one fault kind,
 // with retries enough to get through them and a short deadline for the timeout fault.
-func faultyClient(t *testing.T, kind fakellm.ErrorKind) (*Client, *fakellm.Server) {
-	c, srv, _ := testClient(t, fakellm.Options{ErrorRate: 0.5, ErrorKinds: []fakellm.ErrorKind{kind}, Seed: 7, RetryAfter: 10 * time.Millisecond},
+func faultyClient(t *testing.T, kind llmtest.ErrorKind) (*Client, *llmtest.Server) {
+	c, srv, _ := testClient(t, llmtest.Options{ErrorRate: 0.5, ErrorKinds: []llmtest.ErrorKind{kind}, Seed: 7, RetryAfter: 10 * time.Millisecond},
 		func(cfg *Config) {
 			cfg.MaxRetries = 30
-			if kind == fakellm.KindTimeout {
+			if kind == llmtest.KindTimeout {
 				cfg.Timeout = 200 * time.Millisecond
 			}
 		})
@@ -63,8 +62,8 @@ func faultyClient(t *testing.T, kind fakellm.ErrorKind) (*Client, *fakellm.Serve
 }
 
 func TestTransientFaultsAreRetried(t *testing.T) {
-	for _, kind := range []fakellm.ErrorKind{fakellm.Kind500, fakellm.Kind503, fakellm.Kind429, fakellm.KindMalformedBody,
-		fakellm.KindEmptyChoices, fakellm.KindReset, fakellm.KindTimeout} {
+	for _, kind := range []llmtest.ErrorKind{llmtest.Kind500, llmtest.Kind503, llmtest.Kind429, llmtest.KindMalformedBody,
+		llmtest.KindEmptyChoices, llmtest.KindReset, llmtest.KindTimeout} {
 		t.Run(string(kind), func(t *testing.T) {
 			c, srv := faultyClient(t, kind)
 			var wg sync.WaitGroup
@@ -95,7 +94,7 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 }
 
 func TestPermanentFailures(t *testing.T) {
-	c, srv, _ := testClient(t, fakellm.Options{}, nil)
+	c, srv, _ := testClient(t, llmtest.Options{}, nil)
 	for marker, reason := range map[string]string{
 		"FAKE_CONTEXT_LENGTH": ReasonContextLength,
 		"FAKE_CONTENT_FILTER": ReasonContentFilter,
@@ -122,7 +121,7 @@ func TestPermanentFailures(t *testing.T) {
 }
 
 func TestGivesUpAfterMaxRetries(t *testing.T) {
-	c, srv, _ := testClient(t, fakellm.Options{ErrorRate: 1, ErrorKinds: []fakellm.ErrorKind{fakellm.Kind503}}, func(cfg *Config) { cfg.MaxRetries = 3 })
+	c, srv, _ := testClient(t, llmtest.Options{ErrorRate: 1, ErrorKinds: []llmtest.ErrorKind{llmtest.Kind503}}, func(cfg *Config) { cfg.MaxRetries = 3 })
 	_, f, err := c.Chat(context.Background(), ask("x", 0))
 	if err != nil || f == nil || f.Reason != ReasonGaveUp {
 		t.Fatalf("failure %v, error %v; want %s", f, err, ReasonGaveUp)
@@ -133,7 +132,7 @@ func TestGivesUpAfterMaxRetries(t *testing.T) {
 }
 
 func TestStoreServesRepeatsAndCandidatesDiffer(t *testing.T) {
-	c, srv, cfg := testClient(t, fakellm.Options{}, nil)
+	c, srv, cfg := testClient(t, llmtest.Options{}, nil)
 	first, _, _ := c.Chat(context.Background(), ask("same", 0))
 	again, _, _ := c.Chat(context.Background(), ask("same", 0))
 	if !again.Cached || again.Content != first.Content || first.Cached {
@@ -161,7 +160,7 @@ func TestStoreServesRepeatsAndCandidatesDiffer(t *testing.T) {
 }
 
 func TestOfflineMissFailsClearly(t *testing.T) {
-	c, srv, _ := testClient(t, fakellm.Options{}, func(cfg *Config) { cfg.Offline = true })
+	c, srv, _ := testClient(t, llmtest.Options{}, func(cfg *Config) { cfg.Offline = true })
 	_, f, err := c.Chat(context.Background(), ask("never asked", 0))
 	if err == nil || f != nil || !strings.Contains(err.Error(), "offline") {
 		t.Fatalf("offline miss: failure %v, error %v", f, err)
@@ -172,7 +171,7 @@ func TestOfflineMissFailsClearly(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
-	c, srv, _ := testClient(t, fakellm.Options{}, func(cfg *Config) { cfg.MaxRequests = 3 })
+	c, srv, _ := testClient(t, llmtest.Options{}, func(cfg *Config) { cfg.MaxRequests = 3 })
 	var over int
 	for i := range 5 {
 		_, f, err := c.Chat(context.Background(), ask(fmt.Sprint(i), 0))
@@ -191,7 +190,7 @@ func TestBudget(t *testing.T) {
 		t.Errorf("a stored answer was refused by the budget: %v", f)
 	}
 
-	c2, srv2, _ := testClient(t, fakellm.Options{}, func(cfg *Config) {
+	c2, srv2, _ := testClient(t, llmtest.Options{}, func(cfg *Config) {
 		cfg.Price = Price{InputPerM: 1e6, OutputPerM: 1e6} // a currency unit a token: the cap bites at once
 		cfg.MaxCost = 300
 		cfg.Sampling.MaxTokens = 100
@@ -203,7 +202,7 @@ func TestBudget(t *testing.T) {
 }
 
 func TestRetryAfterIsHonoured(t *testing.T) {
-	c, _, _ := testClient(t, fakellm.Options{ErrorRate: 1, ErrorKinds: []fakellm.ErrorKind{fakellm.Kind429}, RetryAfter: 300 * time.Millisecond},
+	c, _, _ := testClient(t, llmtest.Options{ErrorRate: 1, ErrorKinds: []llmtest.ErrorKind{llmtest.Kind429}, RetryAfter: 300 * time.Millisecond},
 		func(cfg *Config) { cfg.RateLimitPatience = 100 * time.Millisecond })
 	start := time.Now()
 	_, f, _ := c.Chat(context.Background(), ask("x", 0))
@@ -216,7 +215,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 }
 
 func TestRequestsPerMinuteLimit(t *testing.T) {
-	c, _, _ := testClient(t, fakellm.Options{}, func(cfg *Config) { cfg.RPM = 1200 }) // 20/s, burst 20
+	c, _, _ := testClient(t, llmtest.Options{}, func(cfg *Config) { cfg.RPM = 1200 }) // 20/s, burst 20
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range 40 {
@@ -232,7 +231,7 @@ func TestRequestsPerMinuteLimit(t *testing.T) {
 func TestAPIKeyIsNeverStored(t *testing.T) {
 	const secret = "sk-test-DO-NOT-LEAK-4242"
 	t.Setenv(APIKeyEnv, secret)
-	c, _, cfg := testClient(t, fakellm.Options{}, nil)
+	c, _, cfg := testClient(t, llmtest.Options{}, nil)
 	c.Chat(context.Background(), ask("x", 0))
 	filepath.Walk(cfg.Store, func(p string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() {
@@ -252,7 +251,7 @@ func TestAPIKeyIsNeverStored(t *testing.T) {
 // for a second, then normally: no call gives up, and once the storm ends the calls finish
 // at full speed instead of stalling in long sleeps.
 func TestRecoversFromA429Storm(t *testing.T) {
-	srv := fakellm.New(fakellm.Options{})
+	srv := llmtest.New(llmtest.Options{})
 	stormUntil := time.Now().Add(time.Second)
 	var stormed atomic.Int64
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -300,7 +299,7 @@ func TestRecoversFromA429Storm(t *testing.T) {
 // TestCorruptEntryHealsOnlineAndFailsOffline: a corrupt store entry (a machine crash
 // mid-write without fsync) is asked again and replaced online, and is an error offline.
 func TestCorruptEntryHealsOnlineAndFailsOffline(t *testing.T) {
-	c, srv, cfg := testClient(t, fakellm.Options{}, nil)
+	c, srv, cfg := testClient(t, llmtest.Options{}, nil)
 	first, _, _ := c.Chat(context.Background(), ask("x", 0))
 	entry := filepath.Join(cfg.Store, first.Key[:2], first.Key+".json")
 	if err := os.WriteFile(entry, []byte(`{"key": "trunc`), 0o644); err != nil {

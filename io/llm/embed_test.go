@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
-	"github.com/xinstruct/xinstruct/internal/llm/store"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
+	"github.com/xinstruct/xinstruct/io/llm/store"
 )
 
 func texts(prefix string, n int) []string {
@@ -37,7 +37,7 @@ func storeCount(t *testing.T, dir string) int {
 }
 
 func TestEmbedReturnsTheServersVectorsInOrder(t *testing.T) {
-	c, srv, cfg := testClient(t, fakellm.Options{}, nil)
+	c, srv, cfg := testClient(t, llmtest.Options{}, nil)
 	in := texts("doc", 5)
 	for _, dims := range []int{0, 32} {
 		r, f, err := c.Embed(context.Background(), EmbedRequest{Inputs: in, Dimensions: dims})
@@ -46,10 +46,10 @@ func TestEmbedReturnsTheServersVectorsInOrder(t *testing.T) {
 		}
 		want := dims
 		if dims == 0 {
-			want = fakellm.DefaultDimensions
+			want = llmtest.DefaultDimensions
 		}
 		for i, v := range r.Vectors {
-			if !slices.Equal(v, fakellm.Vector(in[i], want)) {
+			if !slices.Equal(v, llmtest.Vector(in[i], want)) {
 				t.Errorf("dims %d: vector %d is not the server's vector of input %d", dims, i, i)
 			}
 		}
@@ -69,7 +69,7 @@ func TestEmbedReturnsTheServersVectorsInOrder(t *testing.T) {
 // TestEmbedSendsOnlyMisses: a batch overlapping an earlier one asks the server for the new
 // inputs alone, and a repeated input is sent once.
 func TestEmbedSendsOnlyMisses(t *testing.T) {
-	c, srv, _ := testClient(t, fakellm.Options{}, nil)
+	c, srv, _ := testClient(t, llmtest.Options{}, nil)
 	all := texts("doc", 15)
 	if _, f, err := c.Embed(context.Background(), EmbedRequest{Inputs: all[:10]}); err != nil || f != nil {
 		t.Fatal(err, f)
@@ -92,7 +92,7 @@ func TestEmbedSendsOnlyMisses(t *testing.T) {
 		t.Errorf("reply: %d cached (want 6: all[5:10] and all[3] were stored), %d tokens", r.Cached, r.PromptTokens)
 	}
 	for i, v := range r.Vectors {
-		if !slices.Equal(v, fakellm.Vector(in[i], fakellm.DefaultDimensions)) {
+		if !slices.Equal(v, llmtest.Vector(in[i], llmtest.DefaultDimensions)) {
 			t.Errorf("vector %d is not input %d's", i, i)
 		}
 	}
@@ -102,7 +102,7 @@ func TestEmbedSendsOnlyMisses(t *testing.T) {
 }
 
 func TestEmbedKeysAreApartFromChatKeys(t *testing.T) {
-	c, _, _ := testClient(t, fakellm.Options{}, nil)
+	c, _, _ := testClient(t, llmtest.Options{}, nil)
 	text := "the same text"
 	keys := map[string]string{
 		"chat":    c.key(ChatRequest{Messages: []Message{{Role: "user", Content: text}}}),
@@ -122,7 +122,7 @@ func TestEmbedKeysAreApartFromChatKeys(t *testing.T) {
 // TestEmbedRerunMakesNoRequests: a new client on the same store (a re-run, another
 // worker) answers from the store alone, whatever the batching.
 func TestEmbedRerunMakesNoRequests(t *testing.T) {
-	c, srv, cfg := testClient(t, fakellm.Options{}, nil)
+	c, srv, cfg := testClient(t, llmtest.Options{}, nil)
 	in := texts("doc", 12)
 	first, _, err := c.Embed(context.Background(), EmbedRequest{Inputs: in})
 	if err != nil {
@@ -153,7 +153,7 @@ func TestEmbedRerunMakesNoRequests(t *testing.T) {
 // all arrivals with one kind of transient fault: every batch gets its vectors, and the
 // server completed each batch exactly once.
 func TestEmbedTransientFaultsAreRetried(t *testing.T) {
-	for _, kind := range fakellm.AllErrorKinds() {
+	for _, kind := range llmtest.AllErrorKinds() {
 		t.Run(string(kind), func(t *testing.T) {
 			c, srv := faultyClient(t, kind)
 			var wg sync.WaitGroup
@@ -167,7 +167,7 @@ func TestEmbedTransientFaultsAreRetried(t *testing.T) {
 						return
 					}
 					for j, v := range r.Vectors {
-						if !slices.Equal(v, fakellm.Vector(in[j], 16)) {
+						if !slices.Equal(v, llmtest.Vector(in[j], 16)) {
 							t.Errorf("batch %d: vector %d is not its input's", i, j)
 						}
 					}
@@ -187,7 +187,7 @@ func TestEmbedTransientFaultsAreRetried(t *testing.T) {
 }
 
 func TestEmbedRetryAfterIsHonoured(t *testing.T) {
-	c, srv, _ := testClient(t, fakellm.Options{ErrorRate: 1, ErrorKinds: []fakellm.ErrorKind{fakellm.Kind429}, RetryAfter: 300 * time.Millisecond},
+	c, srv, _ := testClient(t, llmtest.Options{ErrorRate: 1, ErrorKinds: []llmtest.ErrorKind{llmtest.Kind429}, RetryAfter: 300 * time.Millisecond},
 		func(cfg *Config) { cfg.RateLimitPatience = 100 * time.Millisecond })
 	start := time.Now()
 	_, f, err := c.Embed(context.Background(), EmbedRequest{Inputs: []string{"x"}})
@@ -203,7 +203,7 @@ func TestEmbedRetryAfterIsHonoured(t *testing.T) {
 }
 
 func TestEmbedPermanentFailures(t *testing.T) {
-	c, srv, cfg := testClient(t, fakellm.Options{}, nil)
+	c, srv, cfg := testClient(t, llmtest.Options{}, nil)
 	for marker, reason := range map[string]string{
 		"FAKE_CONTEXT_LENGTH": ReasonContextLength,
 		"FAKE_BAD_REQUEST":    ReasonBadRequest,
@@ -222,7 +222,7 @@ func TestEmbedPermanentFailures(t *testing.T) {
 }
 
 func TestEmbedRejectsBadInputs(t *testing.T) {
-	c, srv, _ := testClient(t, fakellm.Options{}, nil)
+	c, srv, _ := testClient(t, llmtest.Options{}, nil)
 	for name, r := range map[string]EmbedRequest{
 		"empty input":         {Inputs: []string{"a", ""}},
 		"negative dimensions": {Inputs: []string{"a"}, Dimensions: -1},
@@ -240,7 +240,7 @@ func TestEmbedRejectsBadInputs(t *testing.T) {
 }
 
 func TestEmbedOfflineMissFailsClearly(t *testing.T) {
-	c, srv, cfg := testClient(t, fakellm.Options{}, nil)
+	c, srv, cfg := testClient(t, llmtest.Options{}, nil)
 	in := texts("doc", 3)
 	if _, _, err := c.Embed(context.Background(), EmbedRequest{Inputs: in[:2]}); err != nil {
 		t.Fatal(err)
@@ -264,7 +264,7 @@ func TestEmbedOfflineMissFailsClearly(t *testing.T) {
 }
 
 func TestEmbedBudget(t *testing.T) {
-	c, srv, _ := testClient(t, fakellm.Options{}, func(cfg *Config) { cfg.MaxRequests = 1 })
+	c, srv, _ := testClient(t, llmtest.Options{}, func(cfg *Config) { cfg.MaxRequests = 1 })
 	if _, f, err := c.Embed(context.Background(), EmbedRequest{Inputs: texts("a", 3)}); err != nil || f != nil {
 		t.Fatal(err, f)
 	}
@@ -277,7 +277,7 @@ func TestEmbedBudget(t *testing.T) {
 		t.Errorf("stored vectors were refused by the budget: %v", f)
 	}
 
-	c2, srv2, _ := testClient(t, fakellm.Options{}, func(cfg *Config) {
+	c2, srv2, _ := testClient(t, llmtest.Options{}, func(cfg *Config) {
 		cfg.Price = Price{InputPerM: 1e6, OutputPerM: 1e9} // a currency unit an input token; output must not count
 		cfg.MaxCost = 100
 	})
@@ -295,7 +295,7 @@ func TestEmbedBudget(t *testing.T) {
 func TestEmbedAPIKeyIsNeverStored(t *testing.T) {
 	const secret = "sk-test-DO-NOT-LEAK-4242"
 	t.Setenv(APIKeyEnv, secret)
-	c, srv, cfg := testClient(t, fakellm.Options{}, nil)
+	c, srv, cfg := testClient(t, llmtest.Options{}, nil)
 	if _, _, err := c.Embed(context.Background(), EmbedRequest{Inputs: texts("doc", 3)}); err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func TestEmbedRejectsMalformedVectors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requests, edit := embedServer(t, func([]string, int) any { return list(tc.data...) })
-			c, _, cfg := testClient(t, fakellm.Options{}, edit)
+			c, _, cfg := testClient(t, llmtest.Options{}, edit)
 			r, f, err := c.Embed(context.Background(), EmbedRequest{Inputs: []string{"a", "b"}, Dimensions: tc.dims})
 			if err != nil || f == nil || f.Reason != tc.reason || r.Vectors != nil {
 				t.Errorf("failure %v, error %v, %d vectors; want %s", f, err, len(r.Vectors), tc.reason)
@@ -387,7 +387,7 @@ func TestEmbedRejectsMalformedVectors(t *testing.T) {
 // TestEmbedCorruptEntryHealsOnline: an entry that holds no usable vector is asked for
 // again and replaced online, and is an error offline.
 func TestEmbedCorruptEntryHealsOnline(t *testing.T) {
-	c, srv, cfg := testClient(t, fakellm.Options{}, nil)
+	c, srv, cfg := testClient(t, llmtest.Options{}, nil)
 	key := c.embedKey("x", 8)
 	bad := store.Entry{Key: key, Model: cfg.Model, Embedding: [][]float32{{1, 2, 3}}} // 3 entries, 8 asked for
 	st, err := store.Open(context.Background(), cfg.Store)

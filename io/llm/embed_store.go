@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/xinstruct/xinstruct/internal/llm/store"
+	"github.com/xinstruct/xinstruct/io/llm/store"
 )
 
 // storeParallelism bounds one Embed call's concurrent store reads and writes: on gs://

@@ -1,4 +1,4 @@
-package fakellm_test
+package llmtest_test
 
 import (
 	"context"
@@ -16,13 +16,13 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
 // start serves a fake with opts and returns it with a client pointed at it.
-func start(t *testing.T, opts fakellm.Options) (*fakellm.Server, *openai.Client) {
+func start(t *testing.T, opts llmtest.Options) (*llmtest.Server, *openai.Client) {
 	t.Helper()
-	s := fakellm.New(opts)
+	s := llmtest.New(opts)
 	base, err := s.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -38,9 +38,9 @@ func start(t *testing.T, opts fakellm.Options) (*fakellm.Server, *openai.Client)
 }
 
 // baseURL returns the fake's base URL as the client sees it, for raw HTTP requests.
-func baseURL(t *testing.T, opts fakellm.Options) (*fakellm.Server, string) {
+func baseURL(t *testing.T, opts llmtest.Options) (*llmtest.Server, string) {
 	t.Helper()
-	s := fakellm.New(opts)
+	s := llmtest.New(opts)
 	base, err := s.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func generation(lang, text string) openai.ChatCompletionRequest {
 const swahili = "Kilimo cha mahindi ni muhimu sana kwa wakulima wa Tanzania. Mvua ikinyesha mapema, wakulima hupanda mbegu mapema."
 
 func TestChatRoundTrip(t *testing.T) {
-	s, c := start(t, fakellm.Options{})
+	s, c := start(t, llmtest.Options{})
 	resp, err := c.CreateChatCompletion(ctx(t), generation("Swahili", swahili))
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestChatRoundTrip(t *testing.T) {
 }
 
 func TestChatDefaultModel(t *testing.T) {
-	_, c := start(t, fakellm.Options{Model: "local-model"})
+	_, c := start(t, llmtest.Options{Model: "local-model"})
 	req := generation("Thai", "กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย")
 	req.Model = ""
 	resp, err := c.CreateChatCompletion(ctx(t), req)
@@ -121,8 +121,8 @@ func TestChatDefaultModel(t *testing.T) {
 }
 
 func TestChatDeterminism(t *testing.T) {
-	_, c := start(t, fakellm.Options{Seed: 1})
-	_, c2 := start(t, fakellm.Options{Seed: 2}) // answers do not depend on the seed
+	_, c := start(t, llmtest.Options{Seed: 1})
+	_, c2 := start(t, llmtest.Options{Seed: 2}) // answers do not depend on the seed
 	content := func(c *openai.Client, req openai.ChatCompletionRequest) string {
 		t.Helper()
 		resp, err := c.CreateChatCompletion(ctx(t), req)
@@ -152,7 +152,7 @@ func TestChatDeterminism(t *testing.T) {
 }
 
 func TestChatN(t *testing.T) {
-	_, c := start(t, fakellm.Options{})
+	_, c := start(t, llmtest.Options{})
 	req := generation("Finnish", "Helsingin rautatieasema on kaupungin tärkein liikenneasema.")
 	req.N = 5
 	resp, err := c.CreateChatCompletion(ctx(t), req)
@@ -180,7 +180,7 @@ func TestChatN(t *testing.T) {
 }
 
 func TestChatMaxTokens(t *testing.T) {
-	_, c := start(t, fakellm.Options{})
+	_, c := start(t, llmtest.Options{})
 	full, err := c.CreateChatCompletion(ctx(t), generation("Swahili", swahili))
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +220,7 @@ func TestChatMaxTokens(t *testing.T) {
 }
 
 func TestChatMultiContent(t *testing.T) {
-	_, c := start(t, fakellm.Options{})
+	_, c := start(t, llmtest.Options{})
 	req := openai.ChatCompletionRequest{Model: "m", Messages: []openai.ChatCompletionMessage{{
 		Role:         "user",
 		MultiContent: []openai.ChatMessagePart{{Type: openai.ChatMessagePartTypeText, Text: "Text written in Turkish: FAKE_CONTENT_FILTER"}},
@@ -235,7 +235,7 @@ func TestChatMultiContent(t *testing.T) {
 }
 
 func TestChatInvalidRequests(t *testing.T) {
-	_, c := start(t, fakellm.Options{})
+	_, c := start(t, llmtest.Options{})
 	for name, req := range map[string]openai.ChatCompletionRequest{
 		"no messages": {Model: "m"},
 		"n too large": {Model: "m", N: 1000, Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}},
@@ -251,12 +251,12 @@ func TestChatInvalidRequests(t *testing.T) {
 }
 
 func TestMarkers(t *testing.T) {
-	s, c := start(t, fakellm.Options{})
+	s, c := start(t, llmtest.Options{})
 	call := func(marker string) (openai.ChatCompletionResponse, error) {
 		return c.CreateChatCompletion(ctx(t), generation("Hindi", "भारत में मानसून "+marker+" जून से सितंबर तक रहता है।"))
 	}
 
-	_, err := call(fakellm.MarkerContextLength)
+	_, err := call(llmtest.MarkerContextLength)
 	var apiErr *openai.APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("context length: err = %v (%T), want *openai.APIError", err, err)
@@ -266,20 +266,20 @@ func TestMarkers(t *testing.T) {
 		t.Errorf("context length: %+v", apiErr)
 	}
 
-	_, err = call(fakellm.MarkerBadRequest)
+	_, err = call(llmtest.MarkerBadRequest)
 	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 400 || apiErr.Type != "invalid_request_error" {
 		t.Errorf("bad request: err = %v, want a 400 invalid_request_error", err)
 	}
 
 	for range 2 { // every time, unlike a transient fault
-		resp, err := call(fakellm.MarkerContentFilter)
+		resp, err := call(llmtest.MarkerContentFilter)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ch := resp.Choices[0]; ch.FinishReason != openai.FinishReasonContentFilter || ch.Message.Content != "" {
 			t.Errorf("content filter: %+v", ch)
 		}
-		resp, err = call(fakellm.MarkerTruncate)
+		resp, err = call(llmtest.MarkerTruncate)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,22 +295,22 @@ func TestMarkers(t *testing.T) {
 // TestFaults checks how each transient fault reaches a go-openai caller.
 func TestFaults(t *testing.T) {
 	for _, tc := range []struct {
-		kind  fakellm.ErrorKind
+		kind  llmtest.ErrorKind
 		check func(t *testing.T, resp openai.ChatCompletionResponse, err error)
 	}{
-		{fakellm.Kind500, func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
+		{llmtest.Kind500, func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
 			apiErr := wantAPIError(t, err, 500)
 			if apiErr.Type != "server_error" || apiErr.Code != 0 { // OpenAI sends "code": null; go-openai reads it as 0
 				t.Errorf("500: %+v", apiErr)
 			}
 		}},
-		{fakellm.Kind503, func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
+		{llmtest.Kind503, func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
 			apiErr := wantAPIError(t, err, 503)
 			if apiErr.Type != "service_unavailable" || apiErr.Code != "overloaded" {
 				t.Errorf("503: %+v", apiErr)
 			}
 		}},
-		{fakellm.Kind429, func(t *testing.T, resp openai.ChatCompletionResponse, err error) {
+		{llmtest.Kind429, func(t *testing.T, resp openai.ChatCompletionResponse, err error) {
 			apiErr := wantAPIError(t, err, 429)
 			if apiErr.Type != "requests" || apiErr.Code != "rate_limit_exceeded" {
 				t.Errorf("429: %+v", apiErr)
@@ -321,43 +321,43 @@ func TestFaults(t *testing.T) {
 				t.Errorf("429 headers: Retry-After %q, retry-after-ms %q; want 1 and 250", h.Get("Retry-After"), h.Get("retry-after-ms"))
 			}
 		}},
-		{fakellm.KindMalformedBody, func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
+		{llmtest.KindMalformedBody, func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
 			var syntaxErr *json.SyntaxError
 			if !errors.As(err, &syntaxErr) {
 				t.Errorf("malformed body: err = %v (%T), want *json.SyntaxError", err, err)
 			}
 		}},
-		{fakellm.KindEmptyChoices, func(t *testing.T, resp openai.ChatCompletionResponse, err error) {
+		{llmtest.KindEmptyChoices, func(t *testing.T, resp openai.ChatCompletionResponse, err error) {
 			if err != nil || len(resp.Choices) != 0 {
 				t.Errorf("empty choices: err = %v, %d choices; want no error and no choices", err, len(resp.Choices))
 			}
 		}},
-		{fakellm.KindTruncated, func(t *testing.T, resp openai.ChatCompletionResponse, err error) {
+		{llmtest.KindTruncated, func(t *testing.T, resp openai.ChatCompletionResponse, err error) {
 			if err != nil || len(resp.Choices) != 1 || resp.Choices[0].FinishReason != openai.FinishReasonLength {
 				t.Errorf("truncated: err = %v, resp = %+v; want finish_reason length", err, resp)
 			}
 		}},
-		{fakellm.KindReset, func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
+		{llmtest.KindReset, func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
 			var urlErr *url.Error
 			var apiErr *openai.APIError
 			if !errors.As(err, &urlErr) || errors.As(err, &apiErr) {
 				t.Errorf("reset: err = %v (%T), want a *url.Error from the transport", err, err)
 			}
 		}},
-		{fakellm.KindTimeout, func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
+		{llmtest.KindTimeout, func(t *testing.T, _ openai.ChatCompletionResponse, err error) {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("timeout: err = %v (%T), want context.DeadlineExceeded", err, err)
 			}
 		}},
 	} {
 		t.Run(string(tc.kind), func(t *testing.T) {
-			s, c := start(t, fakellm.Options{ErrorRate: 1, ErrorKinds: []fakellm.ErrorKind{tc.kind}, RetryAfter: 250 * time.Millisecond})
+			s, c := start(t, llmtest.Options{ErrorRate: 1, ErrorKinds: []llmtest.ErrorKind{tc.kind}, RetryAfter: 250 * time.Millisecond})
 			cctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 			defer cancel()
 			resp, err := c.CreateChatCompletion(cctx, generation("Tamil", "தமிழ்நாட்டில் பொங்கல் பண்டிகை மிகவும் முக்கியமானது."))
 			tc.check(t, resp, err)
 
-			st := waitStats(t, s, func(st fakellm.Stats) bool { return sum(st.ByStatus) == st.Requests })
+			st := waitStats(t, s, func(st llmtest.Stats) bool { return sum(st.ByStatus) == st.Requests })
 			if st.Requests != 1 || st.Faults[tc.kind] != 1 || st.Completed != 0 {
 				t.Errorf("stats = %+v, want one request, one %s fault, nothing completed", st, tc.kind)
 			}
@@ -386,7 +386,7 @@ func sum(m map[int]int64) int64 {
 }
 
 // waitStats polls s until ok holds: a server notices a client that went away a little later.
-func waitStats(t *testing.T, s *fakellm.Server, ok func(fakellm.Stats) bool) fakellm.Stats {
+func waitStats(t *testing.T, s *llmtest.Server, ok func(llmtest.Stats) bool) llmtest.Stats {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -402,7 +402,7 @@ func TestFaultsPerArrival(t *testing.T) {
 	// Which arrivals fail depends on the seed and the arrival's index only: the same
 	// request, retried, succeeds, and two servers with the same seed fail alike.
 	pattern := func(seed uint64) string {
-		_, c := start(t, fakellm.Options{ErrorRate: 0.5, ErrorKinds: []fakellm.ErrorKind{fakellm.Kind500}, Seed: seed})
+		_, c := start(t, llmtest.Options{ErrorRate: 0.5, ErrorKinds: []llmtest.ErrorKind{llmtest.Kind500}, Seed: seed})
 		var b strings.Builder
 		for range 32 {
 			_, err := c.CreateChatCompletion(ctx(t), generation("Urdu", "لاہور پاکستان کا ایک تاریخی شہر ہے۔"))
@@ -432,19 +432,19 @@ func TestFaultsPerArrival(t *testing.T) {
 
 func TestEmbeddingFaults(t *testing.T) {
 	req := openai.EmbeddingRequestStrings{Input: []string{"one", "two", "three"}, Model: "m"}
-	for kind, check := range map[fakellm.ErrorKind]func(openai.EmbeddingResponse, error) bool{
-		fakellm.KindMalformedBody: func(_ openai.EmbeddingResponse, err error) bool {
+	for kind, check := range map[llmtest.ErrorKind]func(openai.EmbeddingResponse, error) bool{
+		llmtest.KindMalformedBody: func(_ openai.EmbeddingResponse, err error) bool {
 			var syntaxErr *json.SyntaxError
 			return errors.As(err, &syntaxErr)
 		},
-		fakellm.KindEmptyChoices: func(r openai.EmbeddingResponse, err error) bool { return err == nil && len(r.Data) == 0 },
-		fakellm.KindTruncated:    func(r openai.EmbeddingResponse, err error) bool { return err == nil && len(r.Data) == 2 },
-		fakellm.Kind503: func(_ openai.EmbeddingResponse, err error) bool {
+		llmtest.KindEmptyChoices: func(r openai.EmbeddingResponse, err error) bool { return err == nil && len(r.Data) == 0 },
+		llmtest.KindTruncated:    func(r openai.EmbeddingResponse, err error) bool { return err == nil && len(r.Data) == 2 },
+		llmtest.Kind503: func(_ openai.EmbeddingResponse, err error) bool {
 			var apiErr *openai.APIError
 			return errors.As(err, &apiErr) && apiErr.HTTPStatusCode == 503
 		},
 	} {
-		_, c := start(t, fakellm.Options{ErrorRate: 1, ErrorKinds: []fakellm.ErrorKind{kind}})
+		_, c := start(t, llmtest.Options{ErrorRate: 1, ErrorKinds: []llmtest.ErrorKind{kind}})
 		resp, err := c.CreateEmbeddings(ctx(t), req)
 		if !check(resp, err) {
 			t.Errorf("%s: resp %+v, err %v", kind, resp, err)
@@ -453,7 +453,7 @@ func TestEmbeddingFaults(t *testing.T) {
 }
 
 func TestMaxConcurrency(t *testing.T) {
-	s, c := start(t, fakellm.Options{Latency: 100 * time.Millisecond, MaxConcurrency: 5})
+	s, c := start(t, llmtest.Options{Latency: 100 * time.Millisecond, MaxConcurrency: 5})
 	const n = 20
 	var (
 		wg       sync.WaitGroup
@@ -496,7 +496,7 @@ func TestMaxConcurrency(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
-	s, base := baseURL(t, fakellm.Options{})
+	s, base := baseURL(t, llmtest.Options{})
 	post := func(path, body string) *http.Response {
 		t.Helper()
 		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
@@ -521,10 +521,10 @@ func TestStats(t *testing.T) {
 	if st.Requests != 5 || st.Completed != 4 || st.ByStatus[200] != 4 || st.ByStatus[404] != 1 {
 		t.Errorf("stats = %+v", st)
 	}
-	if got := st.CompletedByKey[fakellm.Fingerprint([]byte(a))]; got != 2 {
+	if got := st.CompletedByKey[llmtest.Fingerprint([]byte(a))]; got != 2 {
 		t.Errorf("request a completed %d times, want 2", got)
 	}
-	if got := st.CompletedByKey[fakellm.Fingerprint([]byte(b))]; got != 1 {
+	if got := st.CompletedByKey[llmtest.Fingerprint([]byte(b))]; got != 1 {
 		t.Errorf("request b completed %d times, want 1", got)
 	}
 	if st.FirstRequest.Before(before) || st.LastRequest.After(after) || !st.FirstRequest.Before(st.LastRequest) {
@@ -539,12 +539,12 @@ func TestStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got fakellm.Stats
+	var got llmtest.Stats
 	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if got.Requests != st.Requests || got.CompletedByKey[fakellm.Fingerprint([]byte(a))] != 2 || got.ByStatus[404] != 1 ||
+	if got.Requests != st.Requests || got.CompletedByKey[llmtest.Fingerprint([]byte(a))] != 2 || got.ByStatus[404] != 1 ||
 		!got.FirstRequest.Equal(st.FirstRequest) {
 		t.Errorf("/fake/stats = %+v, want %+v", got, st)
 	}
@@ -563,7 +563,7 @@ func TestStats(t *testing.T) {
 }
 
 func TestModels(t *testing.T) {
-	_, c := start(t, fakellm.Options{Model: "fake-model"})
+	_, c := start(t, llmtest.Options{Model: "fake-model"})
 	list, err := c.ListModels(ctx(t))
 	if err != nil {
 		t.Fatal(err)
@@ -581,7 +581,7 @@ func TestModels(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
-	_, base := baseURL(t, fakellm.Options{})
+	_, base := baseURL(t, llmtest.Options{})
 	for _, path := range []string{base + "/completions/x", strings.TrimSuffix(base, "/v1") + "/elsewhere"} {
 		resp, err := http.Get(path)
 		if err != nil {
@@ -597,7 +597,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
-	_, c := start(t, fakellm.Options{Latency: 50 * time.Millisecond, LatencyJitter: 50 * time.Millisecond})
+	_, c := start(t, llmtest.Options{Latency: 50 * time.Millisecond, LatencyJitter: 50 * time.Millisecond})
 	for range 3 {
 		t0 := time.Now()
 		if _, err := c.ListModels(ctx(t)); err != nil {
@@ -610,27 +610,27 @@ func TestLatency(t *testing.T) {
 }
 
 func TestParseErrorKinds(t *testing.T) {
-	got, err := fakellm.ParseErrorKinds(" 500, reset ,timeout,")
+	got, err := llmtest.ParseErrorKinds(" 500, reset ,timeout,")
 	if err != nil || fmt.Sprint(got) != "[500 reset timeout]" {
 		t.Errorf("got %v, %v", got, err)
 	}
 	for _, all := range []string{"", "all", "  "} {
-		if got, err := fakellm.ParseErrorKinds(all); got != nil || err != nil {
+		if got, err := llmtest.ParseErrorKinds(all); got != nil || err != nil {
 			t.Errorf("%q: got %v, %v; want nil (every kind)", all, got, err)
 		}
 	}
-	if _, err := fakellm.ParseErrorKinds("500,teapot"); err == nil {
+	if _, err := llmtest.ParseErrorKinds("500,teapot"); err == nil {
 		t.Error("an unknown kind parsed")
 	}
 }
 
 func TestNewPanicsOnInvalidOptions(t *testing.T) {
-	for _, o := range []fakellm.Options{
+	for _, o := range []llmtest.Options{
 		{ErrorRate: 1.5},
 		{ErrorRate: math.NaN()},
 		{Latency: -1},
 		{MaxConcurrency: -1},
-		{ErrorKinds: []fakellm.ErrorKind{"418"}},
+		{ErrorKinds: []llmtest.ErrorKind{"418"}},
 	} {
 		if o.Validate() == nil {
 			t.Errorf("Validate(%+v) = nil", o)
@@ -641,19 +641,19 @@ func TestNewPanicsOnInvalidOptions(t *testing.T) {
 					t.Errorf("New(%+v) did not panic", o)
 				}
 			}()
-			fakellm.New(o)
+			llmtest.New(o)
 		}()
 	}
 }
 
 func TestCloseReleasesHeldRequests(t *testing.T) {
-	s, c := start(t, fakellm.Options{ErrorRate: 1, ErrorKinds: []fakellm.ErrorKind{fakellm.KindTimeout}})
+	s, c := start(t, llmtest.Options{ErrorRate: 1, ErrorKinds: []llmtest.ErrorKind{llmtest.KindTimeout}})
 	errc := make(chan error, 1)
 	go func() {
 		_, err := c.CreateChatCompletion(ctx(t), generation("Thai", "กรุงเทพมหานคร"))
 		errc <- err
 	}()
-	waitStats(t, s, func(st fakellm.Stats) bool { return st.Requests == 1 })
+	waitStats(t, s, func(st llmtest.Stats) bool { return st.Requests == 1 })
 	time.Sleep(20 * time.Millisecond)
 	s.Close()
 	select {
@@ -667,7 +667,7 @@ func TestCloseReleasesHeldRequests(t *testing.T) {
 }
 
 func TestTimeoutWithClientTimeout(t *testing.T) {
-	s := fakellm.New(fakellm.Options{ErrorRate: 1, ErrorKinds: []fakellm.ErrorKind{fakellm.KindTimeout}})
+	s := llmtest.New(llmtest.Options{ErrorRate: 1, ErrorKinds: []llmtest.ErrorKind{llmtest.KindTimeout}})
 	base, err := s.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -681,8 +681,8 @@ func TestTimeoutWithClientTimeout(t *testing.T) {
 	if !errors.As(err, &urlErr) || !urlErr.Timeout() {
 		t.Errorf("err = %v (%T), want a *url.Error that is a timeout", err, err)
 	}
-	st := waitStats(t, s, func(st fakellm.Stats) bool { return st.ByStatus[0] == 1 })
-	if st.ByStatus[0] != 1 || st.Faults[fakellm.KindTimeout] != 1 {
+	st := waitStats(t, s, func(st llmtest.Stats) bool { return st.ByStatus[0] == 1 })
+	if st.ByStatus[0] != 1 || st.Faults[llmtest.KindTimeout] != 1 {
 		t.Errorf("stats = %+v, want the held request counted under status 0", st)
 	}
 }

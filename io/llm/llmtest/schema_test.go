@@ -1,4 +1,4 @@
-package fakellm_test
+package llmtest_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
 var schemas = map[string]string{
@@ -39,7 +39,7 @@ var schemas = map[string]string{
 }
 
 func TestJSONSchema(t *testing.T) {
-	_, c := start(t, fakellm.Options{})
+	_, c := start(t, llmtest.Options{})
 	for name, text := range schemas {
 		t.Run(name, func(t *testing.T) {
 			var schema map[string]any
@@ -89,7 +89,7 @@ func TestJSONSchema(t *testing.T) {
 
 func TestJSONSchemaEnumSpread(t *testing.T) {
 	// The judge's label is picked by hash: over many requests every value comes up.
-	_, c := start(t, fakellm.Options{})
+	_, c := start(t, llmtest.Options{})
 	labels := map[string]int{}
 	for i := range 30 {
 		resp, err := c.CreateChatCompletion(ctx(t), openai.ChatCompletionRequest{
@@ -115,7 +115,7 @@ func TestJSONSchemaEnumSpread(t *testing.T) {
 }
 
 func TestJSONObject(t *testing.T) {
-	_, c := start(t, fakellm.Options{})
+	_, c := start(t, llmtest.Options{})
 	resp, err := c.CreateChatCompletion(ctx(t), openai.ChatCompletionRequest{
 		Model:          "m",
 		Messages:       []openai.ChatCompletionMessage{{Role: "user", Content: "Answer in JSON."}},

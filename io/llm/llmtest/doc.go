@@ -1,4 +1,4 @@
-// Package fakellm is the project's own fake OpenAI-compatible server, for tests, benchmarks
+// Package llmtest is the project's own fake OpenAI-compatible server, for tests, benchmarks
 // and the offline demo. It speaks the wire format of the real API (as
 // github.com/sashabaranov/go-openai reads it) on
 //
@@ -98,4 +98,4 @@
 // with Retry-After, to requests beyond the limit. Every error body has OpenAI's shape,
 // {"error":{"message","type","param","code"}}, so go-openai returns an *openai.APIError
 // with HTTPStatusCode set.
-package fakellm
+package llmtest

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/xinstruct/xinstruct/internal/llm/store"
+	"github.com/xinstruct/xinstruct/io/llm/store"
 )
 
 func ExampleOpen() {

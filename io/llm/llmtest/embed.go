@@ -1,4 +1,4 @@
-package fakellm
+package llmtest
 
 import (
 	"bytes"
@@ -150,7 +150,7 @@ func parseInputs(raw json.RawMessage) ([]string, *answer) {
 // counts cancel out gets the first basis vector. Vector panics if dims < 1.
 func Vector(text string, dims int) []float32 {
 	if dims < 1 {
-		panic(fmt.Sprintf("fakellm.Vector: dims %d < 1", dims))
+		panic(fmt.Sprintf("llmtest.Vector: dims %d < 1", dims))
 	}
 	runes := []rune(" " + strings.Join(strings.FieldsFunc(strings.ToLower(text), unicode.IsSpace), " ") + " ")
 	acc := make([]float64, dims)

@@ -1,4 +1,4 @@
-package fakellm_test
+package llmtest_test
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
 func cosine(a, b []float32) float64 {
@@ -22,7 +22,7 @@ func cosine(a, b []float32) float64 {
 func norm(v []float32) float64 { return math.Sqrt(cosine(v, v)) }
 
 func TestEmbeddings(t *testing.T) {
-	_, c := start(t, fakellm.Options{})
+	_, c := start(t, llmtest.Options{})
 	texts := []string{
 		"Explain how farmers in Tanzania prepare their fields before the rainy season.",
 		"Explain how farmers in Kenya prepare their fields before the rainy season.",
@@ -44,13 +44,13 @@ func TestEmbeddings(t *testing.T) {
 	}
 	vs := make([][]float32, len(resp.Data))
 	for i, d := range resp.Data {
-		if d.Index != i || d.Object != "embedding" || len(d.Embedding) != fakellm.DefaultDimensions {
+		if d.Index != i || d.Object != "embedding" || len(d.Embedding) != llmtest.DefaultDimensions {
 			t.Errorf("data[%d]: index %d, object %q, %d dims", i, d.Index, d.Object, len(d.Embedding))
 		}
 		if n := norm(d.Embedding); math.Abs(n-1) > 1e-5 { // float32 rounding of 256 components
 			t.Errorf("data[%d]: norm %v, want 1", i, n)
 		}
-		if !slices.Equal(d.Embedding, fakellm.Vector(texts[i], fakellm.DefaultDimensions)) {
+		if !slices.Equal(d.Embedding, llmtest.Vector(texts[i], llmtest.DefaultDimensions)) {
 			t.Errorf("data[%d] is not Vector(text)", i)
 		}
 		vs[i] = d.Embedding
@@ -65,26 +65,26 @@ func TestEmbeddings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(one.Data) != 1 || !slices.Equal(one.Data[0].Embedding, fakellm.Vector(texts[2], 64)) {
+	if len(one.Data) != 1 || !slices.Equal(one.Data[0].Embedding, llmtest.Vector(texts[2], 64)) {
 		t.Errorf("single input, 64 dims: %+v", one.Data)
 	}
 }
 
 func TestEmbeddingsBase64(t *testing.T) {
-	_, c := start(t, fakellm.Options{})
+	_, c := start(t, llmtest.Options{})
 	resp, err := c.CreateEmbeddings(ctx(t), openai.EmbeddingRequestStrings{
 		Input: []string{"habari ya asubuhi"}, Model: "e", EncodingFormat: openai.EmbeddingEncodingFormatBase64, Dimensions: 32,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(resp.Data) != 1 || !slices.Equal(resp.Data[0].Embedding, fakellm.Vector("habari ya asubuhi", 32)) {
+	if len(resp.Data) != 1 || !slices.Equal(resp.Data[0].Embedding, llmtest.Vector("habari ya asubuhi", 32)) {
 		t.Errorf("base64 data = %+v", resp.Data)
 	}
 }
 
 func TestEmbeddingsInvalid(t *testing.T) {
-	_, c := start(t, fakellm.Options{})
+	_, c := start(t, llmtest.Options{})
 	for name, req := range map[string]openai.EmbeddingRequestConverter{
 		"tokens":         openai.EmbeddingRequestTokens{Input: [][]int{{1, 2, 3}}, Model: "e"},
 		"empty string":   openai.EmbeddingRequestStrings{Input: []string{"a", ""}, Model: "e"},
@@ -108,13 +108,13 @@ func TestVector(t *testing.T) {
 		text string
 		dims int
 	}{{"a", 1}, {"", 8}, {"ab", 2}, {"Hello, world", 3}, {"ภาษาไทย", 16}} {
-		v := fakellm.Vector(tc.text, tc.dims)
+		v := llmtest.Vector(tc.text, tc.dims)
 		if len(v) != tc.dims || math.Abs(norm(v)-1) > 1e-6 {
 			t.Errorf("Vector(%q, %d) = %v: want %d dims, norm 1", tc.text, tc.dims, v, tc.dims)
 		}
 	}
 	// Case and spacing do not matter.
-	if !slices.Equal(fakellm.Vector("Hello  World", 16), fakellm.Vector("hello world", 16)) {
+	if !slices.Equal(llmtest.Vector("Hello  World", 16), llmtest.Vector("hello world", 16)) {
 		t.Error("Vector depends on case or spacing")
 	}
 	defer func() {
@@ -122,5 +122,5 @@ func TestVector(t *testing.T) {
 			t.Error("Vector(_, 0) did not panic")
 		}
 	}()
-	fakellm.Vector("x", 0)
+	llmtest.Vector("x", 0)
 }

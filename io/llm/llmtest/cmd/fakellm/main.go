@@ -1,8 +1,8 @@
 // Command fakellm serves the project's fake OpenAI-compatible API (package
-// internal/fakellm) until SIGINT or SIGTERM. Its answers are placeholders, not model output.
+// io/llm/llmtest) until SIGINT or SIGTERM. Its answers are placeholders, not model output.
 //
-//	go run ./internal/fakellm/cmd/fakellm --latency=200ms --error_rate=0.05 --error_kinds=500,429,reset
-//	go run ./internal/fakellm/cmd/fakellm --judge_labels=good=0.5,flawed=0.4,bad=0.1 --judge_style=mixed \
+//	go run ./io/llm/llmtest/cmd/fakellm --latency=200ms --error_rate=0.05 --error_kinds=500,429,reset
+//	go run ./io/llm/llmtest/cmd/fakellm --judge_labels=good=0.5,flawed=0.4,bad=0.1 --judge_style=mixed \
 //		--judge_malformed_rate=0.1 --judge_malformed_after_reask=0.2 --gullible
 //
 // Point a client at the printed base URL (e.g. OPENAI_BASE_URL or the pipeline's base URL
@@ -22,7 +22,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/xinstruct/xinstruct/internal/fakellm"
+	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
 func main() {
@@ -42,16 +42,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		latency    = fs.Duration("latency", 0, "latency added to every request")
 		jitter     = fs.Duration("latency_jitter", 0, "uniform extra latency in [0, jitter)")
 		maxConc    = fs.Int("max_concurrency", 0, "requests served at once above this get 429; 0 = unlimited")
-		retryAfter = fs.Duration("retry_after", fakellm.DefaultRetryAfter, "what a 429 tells the client to wait")
+		retryAfter = fs.Duration("retry_after", llmtest.DefaultRetryAfter, "what a 429 tells the client to wait")
 		errorRate  = fs.Float64("error_rate", 0, "fraction of chat and embedding requests that fail transiently")
 		errorKinds = fs.String("error_kinds", "", "comma-separated transient fault kinds (default all): 500,503,429,malformed_body,empty_choices,truncated,reset,timeout")
 		seed       = fs.Uint64("seed", 0, "seeds which arrivals fail")
-		model      = fs.String("model", fakellm.DefaultModel, "model name echoed when a request has none")
+		model      = fs.String("model", llmtest.DefaultModel, "model name echoed when a request has none")
 
-		judgeLabels    = fs.String("judge_labels", fakellm.DefaultJudgeLabels.String(), "weights of the judge's labels: good=W,flawed=W,bad=W or three numbers in that order")
+		judgeLabels    = fs.String("judge_labels", llmtest.DefaultJudgeLabels.String(), "weights of the judge's labels: good=W,flawed=W,bad=W or three numbers in that order")
 		judgeMalformed = fs.Float64("judge_malformed_rate", 0, "fraction of first-ask judge answers that are prose with no label")
 		judgeAfterAsk  = fs.Float64("judge_malformed_after_reask", 0, "fraction of re-asked judge answers that are still prose with no label")
-		judgeStyle     = fs.String("judge_style", string(fakellm.JudgeJSON), "shape of judge answers to requests without response_format: json, fenced, prose or mixed")
+		judgeStyle     = fs.String("judge_style", string(llmtest.JudgeJSON), "shape of judge answers to requests without response_format: json, fenced, prose or mixed")
 		gullible       = fs.Bool("gullible", false, "the judge answers good to an injection that escaped the <text> data section")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -60,19 +60,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	kinds, err := fakellm.ParseErrorKinds(*errorKinds)
+	kinds, err := llmtest.ParseErrorKinds(*errorKinds)
 	if err != nil {
 		return err
 	}
-	labels, err := fakellm.ParseLabelWeights(*judgeLabels)
+	labels, err := llmtest.ParseLabelWeights(*judgeLabels)
 	if err != nil {
 		return err
 	}
-	opts := fakellm.Options{
+	opts := llmtest.Options{
 		Latency: *latency, LatencyJitter: *jitter, MaxConcurrency: *maxConc, RetryAfter: *retryAfter,
 		ErrorRate: *errorRate, ErrorKinds: kinds, Seed: *seed, Model: *model,
 		JudgeLabels: labels, JudgeMalformedRate: *judgeMalformed, JudgeMalformedAfterReask: *judgeAfterAsk,
-		JudgeStyle: fakellm.JudgeStyle(*judgeStyle), Gullible: *gullible,
+		JudgeStyle: llmtest.JudgeStyle(*judgeStyle), Gullible: *gullible,
 	}
 	if err := opts.Validate(); err != nil {
 		return err
@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := fakellm.New(opts)
+	srv := llmtest.New(opts)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "fakellm: placeholder answers (not model output) at http://%s/v1\n", ln.Addr())
 

@@ -12,7 +12,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/xinstruct/xinstruct/internal/llm/store"
+	"github.com/xinstruct/xinstruct/io/llm/store"
 )
 
 // APIKeyEnv is the environment variable the API key is read from.
