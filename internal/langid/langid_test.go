@@ -16,11 +16,13 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/xinstruct/xinstruct/internal/testenv"
+
 	"github.com/xinstruct/xinstruct/internal/script"
 )
 
 // corporaDir holds the shared corpora: one <lang>.jsonl per target language.
-var corporaDir = filepath.Join("..", "..", "..", "shared", "corpora")
+var corporaDir = testenv.Shared("corpora")
 
 type doc struct {
 	ID   string `json:"id"`

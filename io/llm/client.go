@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,7 +46,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			ocfg.BaseURL = cfg.BaseURL
 		}
 	}
-	ocfg.HTTPClient = &http.Client{Transport: retryAfterTransport{base: sharedTransport(cfg.MaxInFlight)}}
+	var base http.RoundTripper = sharedTransport(cfg.MaxInFlight)
+	if IsStandIn(cfg.BaseURL) {
+		// Answered in this process; the URL only has to parse as HTTP for go-openai.
+		base, ocfg.BaseURL, cfg.Placeholder = standInTransport(), "http://stand-in.invalid/v1", true
+	}
+	ocfg.HTTPClient = &http.Client{Transport: retryAfterTransport{base: base}}
 	st, err := store.OpenWith(ctx, cfg.Store, store.Options{Fsync: cfg.StoreFsync})
 	if err != nil {
 		return nil, fmt.Errorf("llm: opening the response store: %v", err)
@@ -58,6 +64,19 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		budget: sharedBudget(cfg.RunID, cfg.MaxRequests, cfg.MaxCost),
 		slots:  sharedSlots(cfg.BaseURL, cfg.Model, cfg.MaxInFlight),
 	}, nil
+}
+
+// endpoint names where answers come from, for the stored entries: the base URL without
+// its query (which some gateways use for keys), or the stand-in.
+func (c *Client) endpoint() string {
+	if c.cfg.Placeholder {
+		return StandInURL
+	}
+	u, _, _ := strings.Cut(c.cfg.BaseURL, "?")
+	if u == "" {
+		return "https://api.openai.com/v1"
+	}
+	return u
 }
 
 // Close releases the store.
@@ -124,7 +143,7 @@ type Reply struct {
 
 func (c *Client) key(r ChatRequest) string {
 	return keyMaterial{Kind: "chat", Model: c.cfg.Model, Template: r.Template, Messages: r.Messages,
-		Sampling: c.cfg.Sampling, Schema: r.Schema, Candidate: r.Candidate}.key()
+		Sampling: c.cfg.Sampling, Schema: r.Schema, Candidate: r.Candidate, StandIn: c.cfg.Placeholder}.key()
 }
 
 // Chat returns the model's answer to r: from the store when it has one, otherwise from
@@ -139,7 +158,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, erro
 		// Only a machine crash mid-write (without --store_fsync) or a damaged disk makes a
 		// corrupt entry: ask again, and the new answer replaces it.
 		slog.Warn("llm: corrupt response store entry; asking the model again", "error", err)
-	} else if ok {
+	} else if ok && e.Placeholder == c.cfg.Placeholder {
 		reply, f := c.replyFrom(e, true, 0)
 		return reply, f, nil
 	}
@@ -166,7 +185,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, erro
 	}
 	e := store.Entry{Key: key, Model: c.cfg.Model, ResponseModel: resp.Model, Template: r.Template,
 		PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens,
-		CreatedAt: time.Now().UTC(), Placeholder: c.cfg.Placeholder}
+		CreatedAt: time.Now().UTC(), Placeholder: c.cfg.Placeholder, Endpoint: c.endpoint()}
 	for _, ch := range resp.Choices {
 		e.Content = append(e.Content, ch.Message.Content)
 		e.FinishReason = append(e.FinishReason, string(ch.FinishReason))
@@ -247,9 +266,9 @@ func (c *Client) send(ctx context.Context, r ChatRequest, promptTokens int) (res
 // already has the answer, and if not, the prompt's approximate tokens and the answer's
 // most (max_tokens).
 func (c *Client) Estimate(ctx context.Context, r ChatRequest) (cached bool, promptTokens, maxCompletionTokens int, err error) {
-	if _, ok, err := c.store.Get(ctx, c.key(r)); err != nil {
+	if e, ok, err := c.store.Get(ctx, c.key(r)); err != nil {
 		return false, 0, 0, fmt.Errorf("llm: reading the response store: %v", err)
-	} else if ok {
+	} else if ok && e.Placeholder == c.cfg.Placeholder {
 		return true, 0, 0, nil
 	}
 	return false, approxTokens(r.Messages), c.cfg.Sampling.MaxTokens, nil

@@ -32,7 +32,7 @@ type EmbedReply struct {
 // re-run batched differently, or a batch that overlaps an earlier one, pays only for the
 // inputs never embedded before. Kind "embedding" keeps it apart from every chat key.
 func (c *Client) embedKey(input string, dims int) string {
-	return keyMaterial{Kind: "embedding", Model: c.cfg.Model, Inputs: []string{input}, Dims: dims}.key()
+	return keyMaterial{Kind: "embedding", Model: c.cfg.Model, Inputs: []string{input}, Dims: dims, StandIn: c.cfg.Placeholder}.key()
 }
 
 // Embed returns the model's vectors for r.Inputs: each from the store when it has it;

@@ -37,7 +37,7 @@ func (c *Client) lookupVectors(ctx context.Context, keys []string, dims int) (fo
 	for i, key := range keys {
 		g.Go(func() error {
 			e, ok, err := c.store.Get(gctx, key)
-			if err == nil && ok {
+			if err == nil && ok && e.Placeholder == c.cfg.Placeholder {
 				v, usable := storedVector(e, dims)
 				if usable {
 					vecs[i], placeholder[i] = v, e.Placeholder
@@ -84,7 +84,7 @@ func (c *Client) storeVectors(ctx context.Context, got fetched, keys []string, m
 	g.SetLimit(storeParallelism)
 	for j, i := range misses {
 		e := store.Entry{Key: keys[i], Model: c.cfg.Model, ResponseModel: got.model, PromptTokens: shares[j],
-			Embedding: [][]float32{got.vectors[j]}, CreatedAt: now, Placeholder: c.cfg.Placeholder}
+			Embedding: [][]float32{got.vectors[j]}, CreatedAt: now, Placeholder: c.cfg.Placeholder, Endpoint: c.endpoint()}
 		g.Go(func() error {
 			if err := c.store.Put(gctx, e); err != nil {
 				return fmt.Errorf("llm: writing the response store: %v", err)

@@ -31,6 +31,10 @@ type keyMaterial struct {
 	Schema    json.RawMessage `json:"schema,omitempty"`
 	Candidate int             `json:"candidate"`
 	Dims      int             `json:"dims,omitempty"`
+	// StandIn keeps the offline stand-in's placeholder answers apart from a real
+	// endpoint's under the same model name; omitted when false, so that real endpoints'
+	// keys are those of earlier releases.
+	StandIn bool `json:"stand_in,omitempty"`
 }
 
 func (m keyMaterial) key() string {

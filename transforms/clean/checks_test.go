@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xinstruct/xinstruct/internal/testenv"
+
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
@@ -65,7 +67,7 @@ func checksInput(t *testing.T) []record.Doc {
 	for i := range docs {
 		docs[i].Source, docs[i].Line = "test.jsonl", int64(i+1)
 	}
-	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpora", "*.jsonl"))
+	files, _ := filepath.Glob(testenv.Shared("corpora", "*.jsonl"))
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/xinstruct/xinstruct/internal/testenv"
+
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -149,7 +151,7 @@ func TestIsNormalRandom(t *testing.T) {
 // TestNormalizeTextCorpora checks the fast path on the shared real corpora, raw and
 // normalized (the second pass is what re-running ingest on its output does).
 func TestNormalizeTextCorpora(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpora", "*.jsonl"))
+	files, _ := filepath.Glob(testenv.Shared("corpora", "*.jsonl"))
 	if len(files) == 0 {
 		t.Skip("no shared corpora")
 	}

@@ -11,11 +11,13 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/xinstruct/xinstruct/internal/testenv"
+
 	"golang.org/x/text/unicode/norm"
 )
 
 // corpusDir holds the shared corpora of clean text (see its README.md).
-var corpusDir = filepath.Join("..", "..", "..", "shared", "corpora")
+var corpusDir = testenv.Shared("corpora")
 
 // minKeepRate is the least share of the clean corpora each language must keep.
 const minKeepRate = 0.97

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xinstruct/xinstruct/internal/testenv"
+
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/xinstruct/xinstruct/internal/prompts"
@@ -262,7 +264,7 @@ func TestOverlap(t *testing.T) {
 }
 
 // sharedDir is the shared data beside the project (see /work/shared/README.md).
-var sharedDir = filepath.Join("..", "..", "..", "shared")
+var sharedDir = testenv.Shared()
 
 func readJSONL(t *testing.T, path string) []string {
 	t.Helper()

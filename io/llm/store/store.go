@@ -24,6 +24,7 @@ type Entry struct {
 	Embedding        [][]float32 `json:"embedding,omitempty"` // for embedding requests
 	CreatedAt        time.Time   `json:"created_at"`
 	Placeholder      bool        `json:"placeholder,omitempty"` // answered by the project's fake server
+	Endpoint         string      `json:"endpoint,omitempty"`    // base URL that answered (no query), or the stand-in's
 }
 
 // A Store holds entries by key. It is safe for concurrent use by many goroutines.

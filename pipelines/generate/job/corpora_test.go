@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"bufio"
@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/xinstruct/xinstruct/internal/testenv"
 )
 
 // sharedCorpora is where DEVELOPERS.md puts the real test corpora, beside the project.
-var sharedCorpora = filepath.Join("..", "..", "..", "shared", "corpora")
+var sharedCorpora = testenv.Shared("corpora")
 
 // TestRealCorporaWithLabelsHidden runs ingest over the shared real corpora (about 300
 // documents per language) with their "lang" fields removed, and checks that language ID

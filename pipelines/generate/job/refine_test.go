@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"bufio"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xinstruct/xinstruct/internal/testenv"
 
 	"github.com/xinstruct/xinstruct/internal/prompts"
 	"github.com/xinstruct/xinstruct/io/llm"
@@ -118,7 +120,7 @@ func TestInjectedTextsDoNotPassAGullibleJudge(t *testing.T) {
 	}
 
 	in := t.TempDir()
-	f, _ := os.Open(filepath.Join("..", "..", "testdata", "sample", "sample.jsonl"))
+	f, _ := os.Open(testenv.Testdata("sample", "sample.jsonl"))
 	defer f.Close()
 	var lines []string
 	sc := bufio.NewScanner(f)

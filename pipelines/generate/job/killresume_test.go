@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"bufio"
@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xinstruct/xinstruct/internal/testenv"
 
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/io/llm/llmtest"
@@ -68,7 +70,7 @@ func TestKillAndResume(t *testing.T) {
 
 	start := time.Now()
 	bin := filepath.Join(tmp, "generate")
-	if b, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if b, err := exec.Command(goTool, "build", "-o", bin, "..").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
 	t.Logf("build %v", time.Since(start).Round(time.Millisecond))
@@ -241,7 +243,7 @@ poll:
 // sentence in the document's language. It returns how many it wrote.
 func writeKillResumeCorpus(t *testing.T, dir string, perDoc int) int {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "sample", "sample.jsonl"))
+	f, err := os.Open(testenv.Testdata("sample", "sample.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

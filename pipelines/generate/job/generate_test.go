@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xinstruct/xinstruct/internal/testenv"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
@@ -19,7 +21,7 @@ import (
 // generateConfig is the job on the bundled sample corpus, generating against url.
 func generateConfig(t *testing.T, url, out string) Config {
 	cfg := DefaultConfig()
-	cfg.Input = []string{filepath.Join("..", "..", "testdata", "sample", "*.jsonl")}
+	cfg.Input = []string{testenv.Testdata("sample", "*.jsonl")}
 	cfg.Output = out
 	cfg.Generate.LLM.BaseURL = url
 	cfg.Generate.LLM.Model = "test-model"

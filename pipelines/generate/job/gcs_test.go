@@ -1,13 +1,14 @@
-package main
+package job
 
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xinstruct/xinstruct/internal/testenv"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
@@ -20,7 +21,7 @@ import (
 // response store on gs://, against an in-process GCS emulator: the same storage client
 // code path as on Google Cloud.
 func TestGCSInAndOut(t *testing.T) {
-	sample, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample", "sample.jsonl"))
+	sample, err := os.ReadFile(testenv.Testdata("sample", "sample.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
