@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -35,30 +34,20 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("llm: %v", err)
 	}
-	key := os.Getenv(APIKeyEnv)
-	var ocfg openai.ClientConfig
-	if cfg.APIType == "azure" {
-		ocfg = openai.DefaultAzureConfig(key, cfg.BaseURL)
-		ocfg.APIVersion = cfg.APIVersion
-	} else {
-		ocfg = openai.DefaultConfig(key)
-		if cfg.BaseURL != "" {
-			ocfg.BaseURL = cfg.BaseURL
-		}
-	}
-	var base http.RoundTripper = sharedTransport(cfg.MaxInFlight)
 	if IsStandIn(cfg.BaseURL) {
-		// Answered in this process; the URL only has to parse as HTTP for go-openai.
-		base, ocfg.BaseURL, cfg.Placeholder = standInTransport(), "http://stand-in.invalid/v1", true
+		cfg.Placeholder = true
 	}
-	ocfg.HTTPClient = &http.Client{Transport: retryAfterTransport{base: base}}
+	api, err := newAPI(cfg)
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.OpenWith(ctx, cfg.Store, store.Options{Fsync: cfg.StoreFsync})
 	if err != nil {
 		return nil, fmt.Errorf("llm: opening the response store: %v", err)
 	}
 	return &Client{
 		cfg:    cfg,
-		api:    openai.NewClientWithConfig(ocfg),
+		api:    api,
 		store:  st,
 		limits: sharedLimits(cfg.BaseURL, cfg.Model, cfg.RPM, cfg.TPM),
 		budget: sharedBudget(cfg.RunID, cfg.MaxRequests, cfg.MaxCost),

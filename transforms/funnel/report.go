@@ -13,6 +13,12 @@ import (
 // Report is the funnel of one run, as written to report/funnel.json. The top-level
 // fields are ingest's; Stages follow the later stages in order.
 type Report struct {
+	// RunID names the run the report is of: a launcher reads only its own run's report.
+	RunID string `json:"run_id,omitempty"`
+	// Failure, when set, says in one line why the run failed; such a run publishes no
+	// _SUCCESS.
+	Failure string `json:"failure,omitempty"`
+
 	Read             int64            `json:"read"`
 	Kept             int64            `json:"kept"`
 	Rejected         int64            `json:"rejected"`

@@ -2,11 +2,8 @@ package job
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +39,10 @@ type Config struct {
 	Diversify diversify.Params        `json:"diversify"`
 	StopAfter string                  `json:"stop_after"` // "ingest" to stop before the model stages
 
+	// MaxFailureRate is the share of a model stage's calls that may fail for good (the
+	// model layer's dead letters) before the run counts as failed.
+	MaxFailureRate float64 `json:"max_failure_rate"`
+
 	RunID     string    `json:"run_id"`     // names this run's temporary directory; unique per run
 	StartedAt time.Time `json:"started_at"` // when the launcher started, for the manifest
 }
@@ -58,6 +59,7 @@ func DefaultConfig() Config {
 		MinLangConfidence: langid.DefaultMinConfidence,
 		Quality:           quality.DefaultParams(),
 		MaxShardBytes:     128 << 20,
+		MaxFailureRate:    0.2,
 		Refine:            RefineParams{Rounds: 2, Structured: true, JudgeMax: 256, Checks: refine.DefaultCheckParams()},
 		Diversify:         diversify.DefaultParams(),
 		Generate: instruct.GenerateParams{
@@ -77,6 +79,16 @@ type RefineParams struct {
 	Structured bool               `json:"structured"`  // ask for the verdict under a JSON schema (response_format)
 	JudgeMax   int                `json:"judge_max_tokens"`
 	Checks     refine.CheckParams `json:"checks"`
+}
+
+// checks are ingest's per-document checks.
+func (c Config) checks() clean.CheckParams {
+	return clean.CheckParams{
+		Length:  c.Length,
+		Lang:    langid.Params{Languages: c.Languages, MinConfidence: c.MinLangConfidence},
+		Script:  c.Script,
+		Quality: c.Quality,
+	}
 }
 
 // judgeLLM is the judge's model configuration: the generator's endpoint and limits, its
@@ -169,39 +181,13 @@ func (c Config) Validate() error {
 			return fmt.Errorf("diversification: %v", err)
 		}
 	}
+	if c.MaxFailureRate < 0 || c.MaxFailureRate > 1 {
+		return fmt.Errorf("--max_failure_rate=%v: want 0 to 1", c.MaxFailureRate)
+	}
 	if c.RunID == "" || strings.ContainsAny(c.RunID, "/\\") {
 		return fmt.Errorf("run id %q is empty or contains a path separator", c.RunID)
 	}
 	return nil
-}
-
-// NewRunID returns a run id that sorts by time and does not collide between launches.
-func NewRunID(now time.Time) string {
-	var b [4]byte
-	rand.Read(b[:])
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
-}
-
-// SplitList splits a comma-separated flag value, dropping blanks.
-func SplitList(v string) []string {
-	var out []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// ParsePrice parses "input,output": prices per million input and output tokens.
-func ParsePrice(v string) (llm.Price, error) {
-	in, out, ok := strings.Cut(v, ",")
-	pin, err1 := strconv.ParseFloat(strings.TrimSpace(in), 64)
-	pout, err2 := strconv.ParseFloat(strings.TrimSpace(out), 64)
-	if !ok || err1 != nil || err2 != nil || pin < 0 || pout < 0 {
-		return llm.Price{}, fmt.Errorf("--price=%q: want two non-negative numbers, per 1M input and output tokens, e.g. 0.15,0.60", v)
-	}
-	return llm.Price{InputPerM: pin, OutputPerM: pout}, nil
 }
 
 // ReadSeedPairs reads few-shot examples from a JSONL file (local or gs://).

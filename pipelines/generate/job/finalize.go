@@ -68,7 +68,7 @@ func finalize(s beam.Scope, cfg Config, shards, datasetFiles, counts beam.PColle
 		panic(err)
 	}
 	fn := &finalizeFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Params: string(params),
-		Stages: cfg.Stages(), Estimate: cfg.StopAfter != StageIngest && cfg.Generate.Estimate, Price: cfg.Generate.LLM.Price, Placeholder: cfg.Generate.LLM.Placeholder && cfg.StopAfter != StageIngest && !cfg.Generate.Estimate}
+		Stages: cfg.Stages(), MaxFailureRate: cfg.MaxFailureRate, Estimate: cfg.StopAfter != StageIngest && cfg.Generate.Estimate, Price: cfg.Generate.LLM.Price, Placeholder: cfg.Generate.LLM.Placeholder && cfg.StopAfter != StageIngest && !cfg.Generate.Estimate}
 	beam.ParDo0(s, fn,
 		beam.Impulse(s), beam.SideInput{Input: shards}, beam.SideInput{Input: datasetFiles}, beam.SideInput{Input: counts})
 }
@@ -82,6 +82,8 @@ type finalizeFn struct {
 	Estimate    bool      // an --estimate run: report the estimate, publish nothing
 	Price       llm.Price // for the cost in the report
 	Placeholder bool      // the model was the offline stand-in
+	// MaxFailureRate is the share of a model stage's calls that may fail for good.
+	MaxFailureRate float64
 }
 
 func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(*shardio.File) bool, datasetFiles func(*dataset.File) bool, counts func(*string, *int) bool) error {
@@ -96,6 +98,7 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 		report.PriceUsage(st, fn.Price.InputPerM, fn.Price.OutputPerM)
 	}
 	report.Placeholder = fn.Placeholder
+	report.RunID = fn.RunID
 
 	byDir := map[string]*OutputDir{}
 	var dirs []string
@@ -136,8 +139,8 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 		}
 	}
 	if written["clean"] != report.Kept || written["rejected"] != wantRejected || written["pairs"] != wantPairs || written["accepted"] != report.Accepted {
-		return fmt.Errorf("finalize: files hold %d kept, %d rejected, %d pairs and %d accepted; the funnel counted %d, %d, %d and %d",
-			written["clean"], written["rejected"], written["pairs"], written["accepted"], report.Kept, wantRejected, wantPairs, report.Accepted)
+		return fn.fail(ctx, fs, report, fmt.Errorf("finalize: files hold %d kept, %d rejected, %d pairs and %d accepted; the funnel counted %d, %d, %d and %d",
+			written["clean"], written["rejected"], written["pairs"], written["accepted"], report.Kept, wantRejected, wantPairs, report.Accepted))
 	}
 	var files []dataset.File
 	var df dataset.File
@@ -145,10 +148,13 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 		files = append(files, df)
 	}
 	if err := checkDataset(report, files); err != nil {
-		return err
+		return fn.fail(ctx, fs, report, err)
 	}
 	if !report.AllBalanced() {
-		return fmt.Errorf("finalize: the funnel does not balance:\n%s", report.Summary())
+		return fn.fail(ctx, fs, report, fmt.Errorf("finalize: the funnel does not balance (see %s)", FunnelFile))
+	}
+	if reason := runFailure(report, fn.MaxFailureRate); reason != "" {
+		return fn.fail(ctx, fs, report, fmt.Errorf("%s", reason))
 	}
 
 	funnelJSON, _ := json.MarshalIndent(report, "", "  ")
@@ -168,6 +174,21 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 		return fmt.Errorf("finalize: writing the manifest: %v", err)
 	}
 	return fn.removeTemp(ctx, fs)
+}
+
+// fail records why the run failed in its report, in one line, publishes no manifest
+// (the commit already removed an earlier run's), removes the temporary tree so that it
+// cannot block the fixed re-run, and fails the pipeline with the reason.
+func (fn *finalizeFn) fail(ctx context.Context, fs filesystem.Interface, report funnel.Report, reason error) error {
+	report.Failure, _, _ = strings.Cut(reason.Error(), "\n")
+	b, _ := json.MarshalIndent(report, "", "  ")
+	if err := fsx.WriteFileAtomic(ctx, fs, fsx.Join(fn.Output, FunnelFile), append(b, '\n')); err != nil {
+		return fmt.Errorf("%v (and writing the report failed: %v)", reason, err)
+	}
+	if err := fn.removeTemp(ctx, fs); err != nil {
+		return fmt.Errorf("%v (and %v)", reason, err)
+	}
+	return reason
 }
 
 // removeTemp removes the temporary tree, including what runs killed before their end

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xinstruct/xinstruct/internal/testenv"
+	"github.com/xinstruct/xinstruct/runners/launch"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
@@ -39,7 +40,7 @@ func TestGCSInAndOut(t *testing.T) {
 	cfg.Generate.LLM.Store = "gs://bucket/responses"
 	cfg.Refine.Rounds = 1
 	cfg.Diversify.PerLanguage = 2
-	cfg.RunID = NewRunID(time.Now())
+	cfg.RunID = launch.NewRunID(time.Now())
 	p, s := beam.NewPipelineWithRoot()
 	Build(s, cfg)
 	if err := ptest.Run(p); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xinstruct/xinstruct/internal/testenv"
+	"github.com/xinstruct/xinstruct/runners/launch"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
@@ -149,7 +150,7 @@ func TestEstimateCallsNothingAndPublishesNothing(t *testing.T) {
 	cfg.Generate.Estimate = true
 	cfg.Generate.Candidates = 2
 	p, s := beam.NewPipelineWithRoot()
-	cfg.RunID = NewRunID(time.Now())
+	cfg.RunID = launch.NewRunID(time.Now())
 	Build(s, cfg)
 	if err := ptest.Run(p); err != nil {
 		t.Fatal(err)

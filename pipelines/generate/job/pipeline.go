@@ -9,15 +9,12 @@ import (
 	"github.com/xinstruct/xinstruct/internal/fsx"
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/io/dataset"
-	"github.com/xinstruct/xinstruct/io/docio"
 	"github.com/xinstruct/xinstruct/io/recordio"
 	"github.com/xinstruct/xinstruct/io/shardio"
-	"github.com/xinstruct/xinstruct/transforms/clean"
-	"github.com/xinstruct/xinstruct/transforms/dedup"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
+	"github.com/xinstruct/xinstruct/transforms/ingest"
 	"github.com/xinstruct/xinstruct/transforms/instruct"
-	"github.com/xinstruct/xinstruct/transforms/langid"
 	"github.com/xinstruct/xinstruct/transforms/refine"
 )
 
@@ -39,27 +36,29 @@ func Build(s beam.Scope, cfg Config) Result {
 	}
 	temp := fsx.Join(cfg.Output, TempRoot, cfg.RunID)
 	datasetFiles := beam.CreateList(s, []dataset.File{})
-	kept, rejected, counts := ingest(s, cfg, temp)
+	in := ingest.Ingest(s.Scope("Ingest"), ingest.Params{Input: cfg.Input, MaxRecordBytes: cfg.MaxRecordBytes, Checks: cfg.checks(), TempDir: temp})
+	kept, rejected, counts := in.Kept, in.Rejected, in.Counts
 	lines := []beam.PCollection{recordio.FormatDocs(s, "clean", kept)}
 	owned := []string{"clean", "rejected"}
 
 	if cfg.StopAfter != StageIngest {
-		pairs, genRejected, genCounts := instruct.Generate(s, cfg.Generate, kept, stats.CountElms(s, kept))
+		gs := s.Scope("Generate")
+		pairs, genRejected, genCounts := instruct.Generate(gs, cfg.Generate, kept, stats.CountElms(gs, kept))
 		rejected = append(rejected, genRejected)
-		counts = append(counts, genCounts, funnel.CountPairs(s, funnel.OutKey(record.StageGenerate), pairs))
+		counts = append(counts, genCounts, funnel.CountPairs(gs, funnel.OutKey(record.StageGenerate), pairs))
 		lines = append(lines, recordio.FormatPairs(s, "pairs", pairs))
 		owned = append(owned, "pairs")
 		if !cfg.Generate.Estimate {
-			accepted, refRejected, refCounts := refinement(s, cfg, pairs)
+			accepted, refRejected, refCounts := refinement(s.Scope("Refine"), cfg, pairs)
 			rejected = append(rejected, refRejected...)
 			counts = append(counts, refCounts...)
 			lines = append(lines, recordio.FormatPairs(s, "accepted", accepted))
 			owned = append(owned, "accepted")
 
-			div := diversify.Diversify(s, cfg.diversifyParams(), accepted)
+			div := diversify.Diversify(s.Scope("Diversify"), cfg.diversifyParams(), accepted)
 			rejected = append(rejected, div.Rejected)
 			counts = append(counts, div.Counts)
-			datasetFiles = dataset.Write(s, dataset.Params{Output: cfg.Output, TempDir: temp, Card: cfg.card(),
+			datasetFiles = dataset.Write(s.Scope("Dataset"), dataset.Params{Output: cfg.Output, TempDir: temp, Card: cfg.card(),
 				Invalidate: []string{SuccessFile}}, div.Selected, div.Reports)
 		}
 	}
@@ -111,30 +110,4 @@ func refinement(s beam.Scope, cfg Config, pairs beam.PCollection) (accepted beam
 	}
 	counts = append(counts, funnel.CountPairs(s, funnel.KeyAccepted, accepted))
 	return accepted, rejected, counts
-}
-
-// ingest returns the clean documents, the dead letters of each ingest step, and the
-// funnel counts of ingest.
-func ingest(s beam.Scope, cfg Config, temp string) (kept beam.PCollection, rejected, counts []beam.PCollection) {
-	read, readRejected := docio.Read(s, cfg.Input, docio.Options{MaxRecordBytes: cfg.MaxRecordBytes})
-	// Normalize, bound length, identify language, check script, filter quality: one
-	// fused step, on all cores (the same results as clean.Normalize, clean.Length,
-	// langid.Identify, clean.Script and quality.Filter in sequence). Length comes before
-	// language ID: it is cheap and keeps megabyte records away from the detector.
-	docs, checkRejected := clean.Checks(s, clean.CheckParams{
-		Length:  cfg.Length,
-		Lang:    langid.Params{Languages: cfg.Languages, MinConfidence: cfg.MinLangConfidence},
-		Script:  cfg.Script,
-		Quality: cfg.Quality,
-	}, read)
-	// Deduplicate last, among documents that passed every check: a duplicate of a
-	// rejected record must not shadow a good one.
-	kept, dupRejected := dedup.Exact(s, dedup.Params{TempDir: temp}, docs)
-	rejected = []beam.PCollection{readRejected, checkRejected, dupRejected}
-	counts = []beam.PCollection{
-		funnel.CountAll(s, funnel.KeyRead, read),
-		funnel.CountAll(s, funnel.KeyRead, readRejected),
-		funnel.CountDocs(s, funnel.KeyKept, kept),
-	}
-	return kept, rejected, counts
 }

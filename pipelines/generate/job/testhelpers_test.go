@@ -14,6 +14,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 	"github.com/xinstruct/xinstruct/io/recordio"
+	"github.com/xinstruct/xinstruct/runners/launch"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) { ptest.Main(m) }
 func runJob(t *testing.T, cfg Config) jobOutput {
 	t.Helper()
 	if cfg.RunID == "" {
-		cfg.RunID = NewRunID(time.Now())
+		cfg.RunID = launch.NewRunID(time.Now())
 	}
 	p, s := beam.NewPipelineWithRoot()
 	Build(s, cfg)

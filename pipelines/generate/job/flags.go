@@ -1,0 +1,104 @@
+package job
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/xinstruct/xinstruct/io/docio"
+	"github.com/xinstruct/xinstruct/runners/launch"
+)
+
+// Flags are the generate job's own flags; the model endpoint, sampling, limits, store
+// and budgets are launch.ModelFlags, shared with the other pipelines.
+type Flags struct {
+	input, output, languages, runID, stopAfter    *string
+	minChars, maxChars                            *int
+	minLangConfidence, minScriptShare             *float64
+	maxRecordMB, maxShardMB                       *int64
+	generatorModel, judgeModel, seedPairs         *string
+	candidates, maxShots, rounds                  *int
+	estimate, structured                          *bool
+	minInstr, maxInstr                            *int
+	embedder, embeddingModel                      *string
+	embeddingDims, embedBatch                     *int
+	perLanguage, clusters, fitSample, kmeansIters *int
+	seed                                          *uint64
+}
+
+// BindFlags binds the generate job's flags to fs, with DefaultConfig's defaults.
+func BindFlags(fs *flag.FlagSet) *Flags {
+	d := DefaultConfig()
+	return &Flags{
+		input:             fs.String("input", d.Input[0], "comma-separated globs of .jsonl, .jsonl.gz, .parquet or .txt files, local or gs://"),
+		output:            fs.String("output", d.Output, "output prefix, local or gs://"),
+		languages:         fs.String("languages", "fi,id,th,tr,vi,bn,hi,sw,ta,ur", "ISO 639-1 codes of the languages to keep"),
+		minChars:          fs.Int("min_chars", d.Length.MinChars, "reject texts shorter than this many characters"),
+		maxChars:          fs.Int("max_chars", d.Length.MaxChars, "reject texts longer than this many characters"),
+		minLangConfidence: fs.Float64("min_lang_confidence", d.MinLangConfidence, "reject texts whose language is detected with less confidence"),
+		minScriptShare:    fs.Float64("min_script_share", d.Script.MinShare, "least share of letters in the language's script"),
+		maxRecordMB:       fs.Int64("max_record_mb", 64, "reject records larger than this many MiB without parsing them"),
+		maxShardMB:        fs.Int64("max_shard_mb", d.MaxShardBytes>>20, "roll output files over past this many MiB"),
+		runID:             fs.String("run_id", "", "names this run's temporary directory (default: time and a random suffix)"),
+		stopAfter:         fs.String("stop_after", "", `"ingest" to stop before the model stages`),
+		generatorModel:    fs.String("generator_model", "", "model that writes the instructions (required with --llm_base_url)"),
+		candidates:        fs.Int("candidates", d.Generate.Candidates, "instructions generated per document"),
+		seedPairs:         fs.String("seed_pairs", "", "JSONL of few-shot examples: instruction, output, lang"),
+		maxShots:          fs.Int("max_shots", d.Generate.MaxShots, "few-shot examples per prompt"),
+		estimate:          fs.Bool("estimate", false, "count the model calls and tokens the run would make, without calling anything (ingest still runs)"),
+		rounds:            fs.Int("rounds", d.Refine.Rounds, "refinement rounds: judge, rewrite the flawed, judge again; 0 skips the judge"),
+		judgeModel:        fs.String("judge_model", "", "model that labels pairs good/flawed/bad (default: --generator_model)"),
+		structured:        fs.Bool("structured_output", d.Refine.Structured, "ask for the judge's verdict under a JSON schema; turn off for servers without structured output"),
+		minInstr:          fs.Int("min_instruction_chars", d.Refine.Checks.MinInstructionChars, "shortest instruction kept"),
+		maxInstr:          fs.Int("max_instruction_chars", d.Refine.Checks.MaxInstructionChars, "longest instruction kept"),
+		embedder:          fs.String("embedder", d.Diversify.Embedder.Kind, `instruction embeddings for clustering: "local" (no model, no network) or "openai" (the /v1/embeddings of --llm_base_url)`),
+		embeddingModel:    fs.String("embedding_model", "", "embedding model with --embedder=openai, e.g. text-embedding-3-small"),
+		embeddingDims:     fs.Int("embedding_dims", 0, "embedding length: local 0 = 256; openai 0 = the model's own (sent as dimensions when set)"),
+		embedBatch:        fs.Int("embed_batch", d.Diversify.Batch, "instructions per embedding call and rows per assignment block"),
+		perLanguage:       fs.Int("per_language", d.Diversify.PerLanguage, "pairs selected per language for the dataset (all, with the shortfall reported, when fewer)"),
+		clusters:          fs.Int("clusters", d.Diversify.Clusters, "k-means clusters per language (fewer when a language has fewer candidates)"),
+		fitSample:         fs.Int("fit_sample", d.Diversify.FitSample, "candidates per language k-means is fitted on (a seeded uniform sample)"),
+		kmeansIters:       fs.Int("kmeans_iters", d.Diversify.Iters, "most Lloyd iterations (fewer when the inertia improves by less than 1e-4 relative)"),
+		seed:              fs.Uint64("seed", d.Diversify.Seed, "seed of the fit sample, k-means++, tie-breaks and the random baseline: the same inputs and seed select the same pairs"),
+	}
+}
+
+// Config returns the configuration the flags say for run, with the model settings of m.
+func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags) (Config, error) {
+	cfg := DefaultConfig()
+	cfg.Input, cfg.Output, cfg.Languages = launch.SplitList(*f.input), *f.output, launch.SplitList(*f.languages)
+	cfg.Length.MinChars, cfg.Length.MaxChars = *f.minChars, *f.maxChars
+	cfg.MinLangConfidence, cfg.Script.MinShare = *f.minLangConfidence, *f.minScriptShare
+	cfg.MaxRecordBytes, cfg.MaxShardBytes = *f.maxRecordMB<<20, *f.maxShardMB<<20
+	cfg.RunID, cfg.StartedAt, cfg.StopAfter = run.ID, run.StartedAt, *f.stopAfter
+	cfg.MaxFailureRate = m.MaxFailureRate()
+
+	g := &cfg.Generate
+	var err error
+	if g.LLM, err = m.Config(*f.generatorModel, cfg.Output, run); err != nil {
+		return cfg, err
+	}
+	if !m.StandIn() && *f.generatorModel == "" && cfg.StopAfter != StageIngest {
+		return cfg, fmt.Errorf("--generator_model is required with --llm_base_url")
+	}
+	g.Candidates, g.MaxShots, g.ProgressEvery, g.Estimate = *f.candidates, *f.maxShots, m.ProgressEvery(), *f.estimate
+	if *f.seedPairs != "" {
+		if g.SeedPairs, err = ReadSeedPairs(ctx, *f.seedPairs); err != nil {
+			return cfg, err
+		}
+	}
+	cfg.Refine.Rounds, cfg.Refine.JudgeModel, cfg.Refine.Structured = *f.rounds, *f.judgeModel, *f.structured
+	cfg.Refine.Checks.MinInstructionChars, cfg.Refine.Checks.MaxInstructionChars = *f.minInstr, *f.maxInstr
+	d := &cfg.Diversify
+	d.Embedder.Kind, d.Embedder.Model, d.Embedder.Dims, d.Batch = *f.embedder, *f.embeddingModel, *f.embeddingDims, *f.embedBatch
+	d.PerLanguage, d.Clusters, d.FitSample, d.Iters, d.Seed = *f.perLanguage, *f.clusters, *f.fitSample, *f.kmeansIters, *f.seed
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	// Fail before launching on an input that matches nothing: on a cluster that error
+	// would otherwise arrive minutes later from a worker.
+	if _, err := docio.Match(ctx, cfg.Input); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}

@@ -1,0 +1,95 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/runners/launch"
+	"github.com/xinstruct/xinstruct/transforms/diversify"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
+)
+
+// Job is the generate job, configured, as the launcher runs it.
+type Job struct{ cfg Config }
+
+// New returns the job for cfg, or the first thing wrong with cfg.
+func New(cfg Config) (*Job, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Job{cfg: cfg}, nil
+}
+
+// Config returns the job's configuration.
+func (j *Job) Config() Config { return j.cfg }
+
+// Build adds the job to s.
+func (j *Job) Build(s beam.Scope) { Build(s, j.cfg) }
+
+// Models lists the models the job calls: none for an ingest-only run or an estimate.
+func (j *Job) Models() []launch.Model {
+	c := j.cfg
+	if c.StopAfter == StageIngest || c.Generate.Estimate {
+		return nil
+	}
+	models := []launch.Model{{Role: "generator", Config: c.Generate.LLM}}
+	if c.Refine.Rounds > 0 {
+		models = append(models, launch.Model{Role: "judge", Config: c.judgeLLM()})
+	}
+	if d := c.diversifyParams(); d.Embedder.Kind == diversify.EmbedderOpenAI {
+		models = append(models, launch.Model{Role: "embedder", Config: d.Embedder.LLM, Probe: llm.ProbeEmbedding})
+	}
+	return models
+}
+
+// ReportPath is where the run's report will be.
+func (j *Job) ReportPath() string {
+	if j.estimate() {
+		return fsx.Join(j.cfg.Output, EstimateFile)
+	}
+	return fsx.Join(j.cfg.Output, FunnelFile)
+}
+
+func (j *Job) estimate() bool { return j.cfg.Generate.Estimate && j.cfg.StopAfter != StageIngest }
+
+// Outcome reads what this run published: its report and, unless it was an estimate, its
+// manifest. A report or manifest of another run (an earlier one, or one running beside
+// it) is never taken for this run's.
+func (j *Job) Outcome(ctx context.Context) (summary, line string, ok bool) {
+	var r funnel.Report
+	if err := readJSON(ctx, j.ReportPath(), &r); err != nil {
+		return "", fmt.Sprintf("run %s published no report (%v)", j.cfg.RunID, err), false
+	}
+	if r.RunID != j.cfg.RunID {
+		return "", fmt.Sprintf("run %s published no report: %s is run %s's", j.cfg.RunID, j.ReportPath(), r.RunID), false
+	}
+	if r.Failure != "" {
+		return r.Summary(), r.Failure, false
+	}
+	if j.estimate() {
+		return r.Summary(), fmt.Sprintf("estimate only: no model was called and no output was published (%s)", j.ReportPath()), true
+	}
+	var m Manifest
+	manifest := fsx.Join(j.cfg.Output, SuccessFile)
+	if err := readJSON(ctx, manifest, &m); err != nil || m.RunID != j.cfg.RunID {
+		return r.Summary(), fmt.Sprintf("run %s wrote its report but no %s of its own", j.cfg.RunID, manifest), false
+	}
+	line = fmt.Sprintf("outputs: %s (manifest: %s)", j.cfg.Output, manifest)
+	if len(m.Dataset) > 0 {
+		line = fmt.Sprintf("dataset: %s\n%s", fsx.Join(j.cfg.Output, "dataset"), line)
+	}
+	return r.Summary(), line, true
+}
+
+func readJSON(ctx context.Context, path string, v any) error {
+	b, err := fsx.ReadFile(ctx, path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}

@@ -1,0 +1,134 @@
+package launch
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+
+	"github.com/xinstruct/xinstruct/io/llm"
+)
+
+// Job is one configured launch of a pipeline.
+type Job interface {
+	// Build adds the pipeline to s.
+	Build(s beam.Scope)
+	// Models lists the models the job calls, for the pre-flight.
+	Models() []Model
+	// ReportPath is where the run's report will be, for a launcher that does not wait.
+	ReportPath() string
+	// Outcome reads what the run published, after the runner said it ended. ok is
+	// false when the run failed or published nothing of this run; line says why (or, on
+	// success, what to read) in one line; summary is what a person reads after a
+	// success.
+	Outcome(ctx context.Context) (summary, line string, ok bool)
+}
+
+// Model is one model a job calls.
+type Model struct {
+	Role   string // "generator", "judge", "embedder", ...: for the pre-flight's message
+	Config llm.Config
+	Probe  llm.Probe
+}
+
+// Exit codes.
+const (
+	ExitFailed = 1 // the run failed, or its outcome could not be vouched for
+	ExitUsage  = 2 // the flags or the configuration are wrong; nothing was launched
+)
+
+// Main is a pipeline binary's main: it parses the flags and calls beam.Init (on a worker
+// it never returns from there), builds the job with setup, checks each of its models
+// with one real call unless --skip_preflight, runs it and exits with the job's outcome.
+func Main(name string, setup func(ctx context.Context, run Run) (Job, error)) {
+	skipPreflight := flag.Bool("skip_preflight", false, "do not check each model with one real call before launching (for launchers that cannot reach an endpoint only the workers reach)")
+	flag.Parse()
+	beam.Init() // first: a worker re-executes this binary and must not reach the launcher code
+
+	ctx := context.Background()
+	now := time.Now().UTC()
+	run := Run{ID: NewRunID(now), StartedAt: now}
+	if v := flag.Lookup("run_id"); v != nil && v.Value.String() != "" {
+		run.ID = v.Value.String()
+	}
+	job, err := setup(ctx, run)
+	if err != nil {
+		fail(name, ExitUsage, err.Error())
+	}
+	if !*skipPreflight {
+		if err := Preflight(ctx, job.Models()); err != nil {
+			fail(name, ExitFailed, "pre-flight: "+err.Error())
+		}
+	}
+	os.Exit(Execute(ctx, name, job))
+}
+
+// Execute runs job and returns the exit code, after printing its summary (stdout) or a
+// one-line reason (stderr).
+func Execute(ctx context.Context, name string, job Job) int {
+	p, s := beam.NewPipelineWithRoot()
+	job.Build(s)
+	if err := beamx.Run(ctx, p); err != nil {
+		if _, line, ok := job.Outcome(ctx); !ok && line != "" {
+			fmt.Fprintf(os.Stderr, "%s: failed: %s\n", name, line)
+		} else {
+			fmt.Fprintf(os.Stderr, "%s: the pipeline failed: %s\n", name, firstLine(err))
+		}
+		return ExitFailed
+	}
+	if submittedOnly() {
+		fmt.Printf("%s: job submitted, not run to its end here; its report will be at %s\n", name, job.ReportPath())
+		return 0
+	}
+	summary, line, ok := job.Outcome(ctx)
+	if !ok {
+		fmt.Fprintf(os.Stderr, "%s: failed: %s\n", name, line)
+		return ExitFailed
+	}
+	fmt.Printf("\n%s\n%s\n", summary, line)
+	return 0
+}
+
+// submittedOnly reports whether the runner returned without waiting for the job's end:
+// --async, or Dataflow's --dry_run.
+func submittedOnly() bool {
+	for _, f := range []string{"async", "dry_run"} {
+		if v := flag.Lookup(f); v != nil && v.Value.String() == "true" {
+			return true
+		}
+	}
+	return false
+}
+
+// Preflight checks every distinct model with one small call (llm.Preflight).
+func Preflight(ctx context.Context, models []Model) error {
+	seen := map[string]bool{}
+	var errs []error
+	for _, m := range models {
+		k := fmt.Sprintf("%s|%s|%d", m.Config.BaseURL, m.Config.Model, m.Probe)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if err := llm.Preflight(ctx, m.Config, m.Probe); err != nil {
+			errs = append(errs, fmt.Errorf("%s %v", m.Role, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func fail(name string, code int, msg string) {
+	fmt.Fprintf(os.Stderr, "%s: %s\n", name, strings.ReplaceAll(msg, "\n", "; "))
+	os.Exit(code)
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}

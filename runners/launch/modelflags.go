@@ -1,0 +1,96 @@
+package launch
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/io/llm"
+)
+
+// ModelFlags are the model flags every pipeline shares: the endpoint, sampling, retries,
+// limits, the response store, offline mode, prices and budgets. Each pipeline binds the
+// model names it needs itself (--generator_model, --judge_model, --models).
+type ModelFlags struct {
+	baseURL, apiType, apiVersion    *string
+	temperature, topP               *float64
+	maxTokens, maxRetries, inFlight *int
+	rpm, tpm                        *int
+	timeout, progressEvery          *time.Duration
+	store, price                    *string
+	storeFsync, offline             *bool
+	maxRequests                     *int64
+	maxCost, maxFailureRate         *float64
+}
+
+// BindModelFlags binds the shared model flags to fs.
+func BindModelFlags(fs *flag.FlagSet) *ModelFlags {
+	d := llm.DefaultConfig()
+	return &ModelFlags{
+		baseURL:        fs.String("llm_base_url", "", "OpenAI-compatible endpoint, e.g. https://api.openai.com/v1 or http://localhost:8000/v1 (vLLM); empty: the offline stand-in model, whose answers are placeholder text"),
+		apiType:        fs.String("llm_api_type", d.APIType, `"openai" (also vLLM, Ollama, llama.cpp server) or "azure"`),
+		apiVersion:     fs.String("llm_api_version", "", "Azure OpenAI API version"),
+		temperature:    fs.Float64("temperature", 0.7, "sampling temperature"),
+		topP:           fs.Float64("top_p", float64(d.Sampling.TopP), "nucleus sampling top_p"),
+		maxTokens:      fs.Int("max_tokens", d.Sampling.MaxTokens, "most tokens in an answer; an answer cut there is rejected as llm_truncated"),
+		timeout:        fs.Duration("request_timeout", d.Timeout, "deadline of one request attempt"),
+		maxRetries:     fs.Int("max_retries", d.MaxRetries, "retries of a request's transient failures (429, 5xx, timeouts, resets)"),
+		inFlight:       fs.Int("max_in_flight", d.MaxInFlight, "concurrent requests per worker process"),
+		rpm:            fs.Int("rpm", 0, "requests per minute per worker process (0: no limit)"),
+		tpm:            fs.Int("tpm", 0, "tokens per minute per worker process (0: no limit)"),
+		store:          fs.String("response_store", "", "response store, local directory or gs:// prefix (default: <output>/responses)"),
+		storeFsync:     fs.Bool("store_fsync", false, "fsync every stored answer: survives a machine crash, not only a killed job, at a few ms per answer on local disk"),
+		offline:        fs.Bool("offline", false, "answer from the response store only; a request it has no answer for fails the job"),
+		price:          fs.String("price", "0,0", "price per 1M input tokens and per 1M output tokens, e.g. 0.15,0.60"),
+		maxRequests:    fs.Int64("max_requests", 0, "stop calling the model after this many requests per worker process (0: no cap)"),
+		maxCost:        fs.Float64("max_cost", 0, "stop calling the model before this spend per worker process (0: no cap)"),
+		maxFailureRate: fs.Float64("max_failure_rate", 0.2, "a run in which more than this share of a model stage's calls failed for good ends as failed: no _SUCCESS, non-zero exit (its dead letters and stored answers stay for the re-run)"),
+		progressEvery:  fs.Duration("progress_every", 30*time.Second, "how often to log progress of the model stages"),
+	}
+}
+
+// Config returns the model configuration the flags say, for model (the pipeline's own
+// flag; "" with no --llm_base_url means the stand-in's model) in the run that writes to
+// output. With no --llm_base_url it is the offline stand-in (llm.StandInURL), which
+// every worker serves for itself and whose answers are placeholder text.
+func (m *ModelFlags) Config(model, output string, run Run) (llm.Config, error) {
+	c := llm.DefaultConfig()
+	c.BaseURL, c.APIType, c.APIVersion, c.Model = *m.baseURL, *m.apiType, *m.apiVersion, model
+	c.Sampling = llm.Sampling{Temperature: float32(*m.temperature), TopP: float32(*m.topP), MaxTokens: *m.maxTokens}
+	c.Timeout, c.MaxRetries, c.MaxInFlight, c.RPM, c.TPM = *m.timeout, *m.maxRetries, *m.inFlight, *m.rpm, *m.tpm
+	c.Store, c.StoreFsync, c.Offline = *m.store, *m.storeFsync, *m.offline
+	c.MaxRequests, c.MaxCost, c.RunID = *m.maxRequests, *m.maxCost, run.ID
+	var err error
+	if c.Price, err = ParsePrice(*m.price); err != nil {
+		return c, err
+	}
+	if c.Store == "" {
+		c.Store = fsx.Join(output, "responses")
+	}
+	if c.BaseURL == "" {
+		c.BaseURL, c.Placeholder = llm.StandInURL, true
+		if c.Model == "" {
+			c.Model = llm.StandInModel
+		}
+	}
+	return c, nil
+}
+
+// StandIn reports whether the flags chose the offline stand-in (no --llm_base_url).
+func (m *ModelFlags) StandIn() bool { return *m.baseURL == "" }
+
+// MaxFailureRate is the share of a model stage's calls that may fail for good before the
+// run counts as failed.
+func (m *ModelFlags) MaxFailureRate() float64 { return *m.maxFailureRate }
+
+// ProgressEvery is how often the model stages log their progress.
+func (m *ModelFlags) ProgressEvery() time.Duration { return *m.progressEvery }
+
+// String names the endpoint for messages.
+func (m *ModelFlags) String() string {
+	if m.StandIn() {
+		return fmt.Sprintf("the offline stand-in (%s)", llm.StandInURL)
+	}
+	return *m.baseURL
+}
