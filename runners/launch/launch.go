@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -66,32 +67,32 @@ func Main(name string, setup func(ctx context.Context, run Run) (Job, error)) {
 			fail(name, ExitFailed, "pre-flight: "+err.Error())
 		}
 	}
-	os.Exit(Execute(ctx, name, job))
+	os.Exit(Execute(ctx, name, job, os.Stdout, os.Stderr))
 }
 
-// Execute runs job and returns the exit code, after printing its summary (stdout) or a
-// one-line reason (stderr).
-func Execute(ctx context.Context, name string, job Job) int {
+// Execute runs job and returns the exit code, after printing its summary to stdout or a
+// one-line reason to stderr.
+func Execute(ctx context.Context, name string, job Job, stdout, stderr io.Writer) int {
 	p, s := beam.NewPipelineWithRoot()
 	job.Build(s)
 	if err := beamx.Run(ctx, p); err != nil {
 		if _, line, ok := job.Outcome(ctx); !ok && line != "" {
-			fmt.Fprintf(os.Stderr, "%s: failed: %s\n", name, line)
+			fmt.Fprintf(stderr, "%s: failed: %s\n", name, line)
 		} else {
-			fmt.Fprintf(os.Stderr, "%s: the pipeline failed: %s\n", name, firstLine(err))
+			fmt.Fprintf(stderr, "%s: the pipeline failed: %s\n", name, firstLine(err))
 		}
 		return ExitFailed
 	}
 	if submittedOnly() {
-		fmt.Printf("%s: job submitted, not run to its end here; its report will be at %s\n", name, job.ReportPath())
+		fmt.Fprintf(stdout, "%s: job submitted, not run to its end here; its report will be at %s\n", name, job.ReportPath())
 		return 0
 	}
 	summary, line, ok := job.Outcome(ctx)
 	if !ok {
-		fmt.Fprintf(os.Stderr, "%s: failed: %s\n", name, line)
+		fmt.Fprintf(stderr, "%s: failed: %s\n", name, line)
 		return ExitFailed
 	}
-	fmt.Printf("\n%s\n%s\n", summary, line)
+	fmt.Fprintf(stdout, "\n%s\n%s\n", summary, line)
 	return 0
 }
 
