@@ -1,10 +1,9 @@
 // Command ingestprof runs the generate job's ingest chain with CPU and heap profiles, for
-// finding out where the ingest benchmark's time and memory go. pipelines/generate is a main
-// package and cannot be imported, so this wires the same exported transforms the same way
-// as its ingest() with --stop_after=ingest (read, the fused per-document checks, exact
-// dedup, funnel counts, sharded write and commit), with the default parameters. Only the
-// last step differs: the funnel and manifest files are not written (a sink reads the same
-// side inputs).
+// finding out where the ingest benchmark's time and memory go. By default it runs the
+// generate job itself (job.Build with --stop_after=ingest and the default parameters:
+// read, the fused per-document checks, exact dedup, funnel counts, sharded write and
+// commit, funnel and manifest). The experiments below wire the same transforms in other
+// ways to measure what each step adds.
 //
 //	CPUPROFILE=cpu.pprof MEMPROFILE=heap.pprof \
 //	  go run ./internal/bench/ingestprof --runner=direct --input='corpus/*.jsonl' --output=out
@@ -28,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
@@ -42,6 +42,7 @@ import (
 	"github.com/xinstruct/xinstruct/io/docio"
 	"github.com/xinstruct/xinstruct/io/recordio"
 	"github.com/xinstruct/xinstruct/io/shardio"
+	"github.com/xinstruct/xinstruct/pipelines/generate/job"
 	"github.com/xinstruct/xinstruct/transforms/clean"
 	"github.com/xinstruct/xinstruct/transforms/dedup"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
@@ -103,7 +104,14 @@ func run(ctx context.Context) error {
 	rand.Read(b[:])
 	temp := fsx.Join(*output, "_temporary", time.Now().UTC().Format("20060102T150405Z")+"-"+hex.EncodeToString(b[:]))
 	p, s := beam.NewPipelineWithRoot()
-	build(s, strings.Split(*input, ","), *output, temp, last)
+	if last == len(stages)-1 && *checksMode == "fused" && *withFunnel {
+		cfg := job.DefaultConfig()
+		cfg.Input, cfg.Output, cfg.StopAfter = strings.Split(*input, ","), *output, job.StageIngest
+		cfg.RunID, cfg.StartedAt = path.Base(temp), time.Now().UTC()
+		job.Build(s, cfg)
+	} else {
+		build(s, strings.Split(*input, ","), *output, temp, last)
+	}
 	if err := beamx.Run(ctx, p); err != nil {
 		return err
 	}
@@ -115,7 +123,8 @@ func run(ctx context.Context) error {
 	return fsx.RemoveTree(ctx, fs, temp)
 }
 
-// build mirrors pipelines/generate's ingest with DefaultConfig, stopping after stage last.
+// build is an experiment: the ingest transforms with the default parameters, stopping
+// after stage last, the checks fused or separate, with or without the funnel counts.
 func build(s beam.Scope, globs []string, out, temp string, last int) {
 	read, readRejected := docio.Read(s, globs, docio.Options{})
 	docs := read
