@@ -116,6 +116,7 @@ func TestPermanentFailuresAreDeadLettered(t *testing.T) {
 	os.WriteFile(filepath.Join(in, "d.jsonl"), []byte(strings.Join(lines, "\n")), 0o644)
 	cfg := generateConfig(t, url, t.TempDir())
 	cfg.Input = []string{filepath.Join(in, "*.jsonl")}
+	cfg.MaxFailureRate = 1 // four of the five fail on purpose; the run must still publish them
 	o := runJob(t, cfg)
 	checkFunnel(t, o)
 	got := map[string]string{}

@@ -15,7 +15,8 @@ import (
 // good (the model layer's dead letters: a wrong key, a wrong URL, a server that kept
 // failing) beyond maxRate of its input, or an empty dataset. A budget that ran out is
 // not a failure: it is what the user asked for, and the re-run with a larger cap pays
-// only for what is left.
+// only for what is left. Nor is a content filter's refusal: it is the provider's verdict
+// on a text, not a broken setup.
 func runFailure(r funnel.Report, maxRate float64) string {
 	for _, st := range r.Stages {
 		failed, top := int64(0), ""
@@ -61,7 +62,7 @@ func isCallFailure(reason string) bool {
 	if reason == diversify.ReasonEmbeddingFailed {
 		return true
 	}
-	return strings.HasPrefix(reason, "llm_") && reason != llm.ReasonBudgetExceeded
+	return strings.HasPrefix(reason, "llm_") && reason != llm.ReasonBudgetExceeded && reason != llm.ReasonContentFilter
 }
 
 func topReason(byReason map[string]int64) string {
