@@ -1,10 +1,14 @@
 package job
 
 import (
+	"context"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/runners/launch"
 )
 
 // TestPlaceholderAnswersNeverServeARealModel runs the stand-in under a real model's name,
@@ -46,5 +50,25 @@ func TestPlaceholderAnswersNeverServeARealModel(t *testing.T) {
 		if p.Placeholder {
 			t.Fatalf("pair %s of the real run is labelled placeholder", p.ID)
 		}
+	}
+}
+
+// TestLauncherReadsOnlyItsOwnRun: a launcher whose run published nothing (submitted with
+// --async, or killed) must not print an earlier run's report or take its _SUCCESS.
+func TestLauncherReadsOnlyItsOwnRun(t *testing.T) {
+	cfg := generateConfig(t, llm.StandInURL, filepath.Join(t.TempDir(), "out"))
+	cfg.Refine.Rounds = 0
+	earlier := runJob(t, cfg)
+	if earlier.manifest.RunID == "" {
+		t.Fatal("the earlier run has no run id in its manifest")
+	}
+	cfg.RunID = launch.NewRunID(time.Now().Add(time.Second))
+	j, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary, line, ok := j.Outcome(context.Background())
+	if ok || summary != "" || !strings.Contains(line, earlier.manifest.RunID) {
+		t.Errorf("Outcome of a run that published nothing = (%q, %q, %v); want not ok, naming the earlier run %s", summary, line, ok, earlier.manifest.RunID)
 	}
 }
