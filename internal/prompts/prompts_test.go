@@ -1,7 +1,9 @@
 package prompts
 
 import (
+	"errors"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,16 +46,23 @@ func TestGolden(t *testing.T) {
 		}
 		golden := filepath.Join("testdata", tmpl.Ref()+".golden")
 		if *update {
+			if err := os.MkdirAll("testdata", 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
 		want, err := os.ReadFile(golden)
+		if errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("no golden file %s for %s: create it with go test ./internal/prompts -update", golden, tmpl.Ref())
+			continue
+		}
 		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
+			t.Fatal(err)
 		}
 		if b.String() != string(want) {
-			t.Errorf("%s renders differently from %s; if the change is meant, bump the template's version and run go test -update", tmpl.Ref(), golden)
+			t.Errorf("%s renders differently from %s; if the change is meant, bump the template's version and run go test ./internal/prompts -update", tmpl.Ref(), golden)
 		}
 	}
 }

@@ -190,30 +190,3 @@ func TestQuotaFnUsesEveryClusterSize(t *testing.T) {
 		t.Fatalf("a language short of candidates: quotas %v counts %v", quotas, counts)
 	}
 }
-
-func TestCodersRoundTrip(t *testing.T) {
-	s := Scored{Candidate: Candidate{Pair: record.Pair{ID: "x#0", Lang: "th", Instruction: "Do it.", Output: "ทำ",
-		History: []record.Judgement{{Round: 1, Label: "good"}}}, Vec: []float32{0.5, -0.25, 0}},
-		Cluster: 7, Dist: 0.125, Tie: math.MaxUint64, Rank: 3}
-	b, _ := encodeScored(s)
-	got, err := decodeScored(b)
-	if err != nil || got.Pair.ID != s.Pair.ID || !slices.Equal(got.Vec, s.Vec) || got.Cluster != 7 || got.Dist != 0.125 ||
-		got.Tie != s.Tie || got.Rank != 3 || got.Pair.History[0].Label != "good" {
-		t.Fatalf("round trip: %+v, %v", got, err)
-	}
-	for i := 0; i < len(b)-1; i++ {
-		if _, err := decodeScored(b[:i]); err == nil {
-			t.Fatalf("decoding %d of %d bytes succeeded", i, len(b))
-		}
-	}
-	m := Model{Lang: "fi", K: 2, D: 2, Centroids: []float32{1, 2, 3, 4}, FitRows: 9, Inertia: 1.5, Iters: 4}
-	mb, _ := encodeModel(m)
-	if gm, err := decodeModel(mb); err != nil || gm.Lang != "fi" || !slices.Equal(gm.Centroids, m.Centroids) || gm.Inertia != 1.5 || gm.Iters != 4 {
-		t.Fatalf("model round trip: %+v %v", gm, err)
-	}
-	a := fitAcc{D: 2, Prio: []uint64{9, 1}, Vecs: []float32{1, 2, 3, 4}}
-	ab, _ := encodeFitAcc(a)
-	if ga, err := decodeFitAcc(ab); err != nil || !slices.Equal(ga.Prio, a.Prio) || !slices.Equal(ga.Vecs, a.Vecs) || ga.D != 2 {
-		t.Fatalf("accumulator round trip: %+v %v", ga, err)
-	}
-}

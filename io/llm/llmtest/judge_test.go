@@ -2,7 +2,9 @@ package llmtest_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
+	"github.com/xinstruct/xinstruct/internal/testenv"
 	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 )
 
@@ -428,12 +431,17 @@ func TestGullible(t *testing.T) {
 	}
 }
 
-// readGolden returns the messages of one of internal/prompts' golden renderings, or skips.
+// readGolden returns the messages of one of internal/prompts' golden renderings. A
+// missing golden fails the test: internal/prompts writes them with -update.
 func readGolden(t *testing.T, name string) []openai.ChatCompletionMessage {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "prompts", "testdata", name))
+	path := filepath.Join(testenv.RepoRoot(), "internal", "prompts", "testdata", name)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("no golden prompt %s: create it with go test ./internal/prompts -update", path)
+	}
 	if err != nil {
-		t.Skipf("no golden prompt: %v", err)
+		t.Fatal(err)
 	}
 	var msgs []openai.ChatCompletionMessage
 	for _, part := range strings.Split(string(b), "\n## ")[1:] {

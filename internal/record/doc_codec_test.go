@@ -3,7 +3,13 @@ package record
 import (
 	"strings"
 	"testing"
+
+	"github.com/xinstruct/xinstruct/internal/codertest"
 )
+
+// TestDocCoder sends a Doc with every field set through its registered coder: a field
+// added to Doc and not to AppendDoc and DecodeDoc fails it.
+func TestDocCoder(t *testing.T) { codertest.RoundTrip[Doc](t) }
 
 func TestDocRoundTrip(t *testing.T) {
 	docs := []Doc{

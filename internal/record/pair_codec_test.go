@@ -3,7 +3,14 @@ package record
 import (
 	"reflect"
 	"testing"
+
+	"github.com/xinstruct/xinstruct/internal/codertest"
 )
+
+// TestPairCoder sends a Pair with every field set, its History's Judgements included,
+// through its registered coder: a field added to Pair or Judgement and not to AppendPair
+// and DecodePair fails it.
+func TestPairCoder(t *testing.T) { codertest.RoundTrip[Pair](t) }
 
 func TestPairRoundTrip(t *testing.T) {
 	pairs := []Pair{
