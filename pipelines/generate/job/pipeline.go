@@ -59,8 +59,9 @@ func Build(s beam.Scope, cfg Config) Result {
 			div := diversify.Diversify(s, cfg.diversifyParams(), accepted)
 			rejected = append(rejected, div.Rejected)
 			counts = append(counts, div.Counts)
+			rows, stats := diversify.ForDataset(s, div)
 			datasetFiles = dataset.Write(s, dataset.Params{Output: cfg.Output, TempDir: temp, Card: cfg.card(),
-				Invalidate: []string{SuccessFile}}, div.Selected, div.Reports)
+				Invalidate: []string{SuccessFile}}, rows, stats)
 		}
 	}
 
