@@ -70,7 +70,7 @@ func TestPublishReplacesAnEarlierRunsFiles(t *testing.T) {
 	}
 	var emitted []File
 	files := []File{{Path: filepath.Join(temp, "fi.jsonl"), Name: "fi.jsonl", Lang: "fi", Format: FormatJSONL, Records: 1}}
-	if err := publish(ctx, fsys, final, files, func(f File) { emitted = append(emitted, f) }); err != nil {
+	if err := publishFiles(ctx, fsys, final, files, func(f File) { emitted = append(emitted, f) }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(final, "xx.jsonl")); !os.IsNotExist(err) {
@@ -83,7 +83,7 @@ func TestPublishReplacesAnEarlierRunsFiles(t *testing.T) {
 		t.Errorf("emitted %+v", emitted)
 	}
 	// A retry after the rename finds the file in place and succeeds.
-	if err := publish(ctx, fsys, final, files, func(File) {}); err != nil {
+	if err := publishFiles(ctx, fsys, final, files, func(File) {}); err != nil {
 		t.Errorf("a retried publish failed: %v", err)
 	}
 }

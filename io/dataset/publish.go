@@ -77,7 +77,7 @@ func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*F
 		return err
 	}
 	files = append(files, card)
-	return publish(ctx, fsys, final, files, emit)
+	return publishFiles(ctx, fsys, final, files, emit)
 }
 
 // checkCounts says whether the per-language files hold exactly what was selected.
@@ -172,9 +172,9 @@ func openEither(ctx context.Context, fsys filesystem.Interface, temp, final stri
 	return nil, fmt.Errorf("dataset: opening %s: %v", temp, err)
 }
 
-// publish removes what an earlier run left in the dataset directory, then renames
+// publishFiles removes what an earlier run left in the dataset directory, then renames
 // every file into it, and emits the final files.
-func publish(ctx context.Context, fsys filesystem.Interface, final string, files []File, emit func(File)) error {
+func publishFiles(ctx context.Context, fsys filesystem.Interface, final string, files []File, emit func(File)) error {
 	keep := map[string]bool{}
 	for _, f := range files {
 		keep[fsx.Join(final, f.Name)] = true

@@ -9,14 +9,24 @@ import (
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/filter"
+
+	"github.com/xinstruct/xinstruct/io/publish"
 )
+
+func init() { register.Function1x1(isMixedJSONL) }
 
 func TestMain(m *testing.M) { ptest.Main(m) }
 
+func isMixedJSONL(f File) bool { return f.Name == MixedName+".jsonl" }
+
 // TestWriteOrdersRowsAndCardsNaN runs Write on the default runner: rows come out by
 // cluster and rank, the mixed file interleaves the languages, and a language with one
-// pair (NaN distances, which must survive the coder) says n/a on the card.
+// pair (NaN distances, which must survive the coder) says n/a on the card, and the
+// manifest lists the files with their rows.
 func TestWriteOrdersRowsAndCardsNaN(t *testing.T) {
 	out := t.TempDir()
 	rows := []Row{
@@ -33,8 +43,10 @@ func TestWriteOrdersRowsAndCardsNaN(t *testing.T) {
 			SelectedDistance: math.NaN(), RandomDistance: math.NaN()},
 	}
 	p, s := beam.NewPipelineWithRoot()
-	Write(s, Params{Output: out, TempDir: filepath.Join(out, "_temporary", "r"), Card: CardInfo{RunID: "r", PerLanguage: 3}},
+	files := Write(s, Params{Output: out, TempDir: filepath.Join(out, "_temporary", "r"), Card: CardInfo{RunID: "r", PerLanguage: 3}},
 		beam.CreateList(s, rows), beam.CreateList(s, stats))
+	passert.Equals(s, ManifestFiles(s, filter.Include(s, files, isMixedJSONL)),
+		publish.File{Path: filepath.Join(out, Dir, "mixed.jsonl"), Records: 4})
 	ptest.RunAndValidate(t, p)
 
 	ids := func(name string) []string {
