@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/xinstruct/xinstruct/transforms/diversify"
 )
 
 // CardInfo is what the dataset card says of how the dataset was made.
@@ -25,8 +23,9 @@ type CardInfo struct {
 }
 
 // RenderCard renders the dataset card (README.md): the statistics table in the shape of
-// the X-Instruction paper's, the diversity evidence, the files and the fields.
-func RenderCard(info CardInfo, reps []diversify.LangReport, files []File) string {
+// the X-Instruction paper's, the diversity evidence (stats, one per language, in
+// language order), the files and the fields.
+func RenderCard(info CardInfo, stats []LangStats, files []File) string {
 	var b strings.Builder
 	b.WriteString("# xinstruct cross-lingual instruction dataset\n\n")
 	if info.Placeholder {
@@ -40,10 +39,10 @@ func RenderCard(info CardInfo, reps []diversify.LangReport, files []File) string
 
 	b.WriteString("## Statistics\n\n")
 	b.WriteString("| Language | Instruction length | Output length | Samples |\n|---|---:|---:|---:|\n")
-	var all diversify.SetStats
-	for _, r := range reps {
+	var all Lengths
+	for _, r := range stats {
 		fmt.Fprintf(&b, "| %s | %s | %s | %d |\n", r.Lang, meanSD(r.Selected.InstrMeanSD()), meanSD(r.Selected.OutMeanSD()), r.Selected.N)
-		all = addStats(all, r.Selected)
+		all = all.Add(r.Selected)
 	}
 	fmt.Fprintf(&b, "| **all** | %s | %s | %d |\n\n", meanSD(all.InstrMeanSD()), meanSD(all.OutMeanSD()), all.N)
 	b.WriteString("Lengths are in Unicode characters, mean ± standard deviation (characters rather than words, since Thai\n" +
@@ -57,8 +56,8 @@ func RenderCard(info CardInfo, reps []diversify.LangReport, files []File) string
 		"candidates: higher is more diverse.\n\n", info.Clusters, info.FitSample)
 	b.WriteString("| Language | Candidates | Selected | Shortfall | Clusters | Clusters covered | Cosine distance, selected | Cosine distance, random | Difference |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, r := range reps {
-		sel, rnd := r.Selected.MeanCosineDistance(), r.Random.MeanCosineDistance()
+	for _, r := range stats {
+		sel, rnd := r.SelectedDistance, r.RandomDistance
 		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %s | %s | %s |\n", r.Lang, r.Candidates, r.Selected.N, r.Shortfall(),
 			r.K, r.ClustersCovered(), num(sel, 4), num(rnd, 4), signed(sel-rnd, 4))
 	}
@@ -66,13 +65,9 @@ func RenderCard(info CardInfo, reps []diversify.LangReport, files []File) string
 	fmt.Fprintf(&b, "%d; such a language keeps every candidate.\n\n", info.PerLanguage)
 
 	b.WriteString("### Pairs per cluster\n\n")
-	for _, r := range reps {
+	for _, r := range stats {
 		counts := make([]int64, r.K)
-		for c, n := range r.Selected.PerCluster {
-			if c >= 0 && c < r.K {
-				counts[c] = n
-			}
-		}
+		copy(counts, r.PerCluster)
 		sorted := slices.Clone(counts)
 		slices.Sort(sorted)
 		if len(sorted) == 0 {
@@ -113,19 +108,10 @@ func RenderCard(info CardInfo, reps []diversify.LangReport, files []File) string
 		fmt.Fprintf(&b, ", judged by `%s` over up to %d rounds", info.Judge, info.Rounds)
 	}
 	fmt.Fprintf(&b, ".\n- Embeddings: %s. k-means: k = %d, fit sample %d, seed %d.\n", info.Embedder, info.Clusters, info.FitSample, info.Seed)
-	for _, r := range reps {
+	for _, r := range stats {
 		fmt.Fprintf(&b, "- %s: k = %d fitted on %d candidates, %d Lloyd iterations, inertia %.4g.\n", r.Lang, r.K, r.FitRows, r.Iters, r.Inertia)
 	}
 	return b.String()
-}
-
-func addStats(a, b diversify.SetStats) diversify.SetStats {
-	a.N += b.N
-	a.InstrSum += b.InstrSum
-	a.InstrSumSq += b.InstrSumSq
-	a.OutSum += b.OutSum
-	a.OutSumSq += b.OutSumSq
-	return a
 }
 
 func meanSD(mean, sd float64) string {

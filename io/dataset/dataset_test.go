@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,18 +11,21 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
-	"github.com/xinstruct/xinstruct/transforms/diversify"
 )
 
 func TestCardHasThePapersTableAndTheDiversityEvidence(t *testing.T) {
-	sel := diversify.SetStats{N: 2, InstrSum: 30, InstrSumSq: 500, OutSum: 2000, OutSumSq: 2003200,
-		VecSum: []float64{1, 1}, NormSqSum: 2, PerCluster: map[int]int64{0: 1, 2: 1}}
-	rnd := diversify.SetStats{N: 2, VecSum: []float64{2, 0}, NormSqSum: 2}
-	reps := []diversify.LangReport{
-		{Lang: "fi", Candidates: 9, Target: 2, Selected: sel, Random: rnd, K: 3},
-		{Lang: "sw", Candidates: 1, Target: 2, Selected: diversify.SetStats{N: 1, InstrSum: 10, InstrSumSq: 100, OutSum: 5, OutSumSq: 25, VecSum: []float64{1, 0}, NormSqSum: 1}, K: 1},
+	nan := math.NaN()
+	stats := []LangStats{
+		// Lengths 10 and 20, 960 and 1040; selected vectors sum to (1,1): 1 − (2 − 2)/2 = 1;
+		// random (2,0): 1 − (4 − 2)/2 = 0.
+		{Lang: "fi", Candidates: 9, Target: 2, K: 3, PerCluster: []int64{1, 0, 1},
+			Selected:         Lengths{N: 2, InstrSum: 30, InstrSumSq: 500, OutSum: 2000, OutSumSq: 2003200},
+			SelectedDistance: 1, RandomDistance: 0},
+		{Lang: "sw", Candidates: 1, Target: 2, K: 1, PerCluster: []int64{0},
+			Selected:         Lengths{N: 1, InstrSum: 10, InstrSumSq: 100, OutSum: 5, OutSumSq: 25},
+			SelectedDistance: nan, RandomDistance: nan},
 	}
-	card := RenderCard(CardInfo{Placeholder: true, Clusters: 3, PerLanguage: 2}, reps, []File{{Name: "fi.jsonl", Records: 2}})
+	card := RenderCard(CardInfo{Placeholder: true, Clusters: 3, PerLanguage: 2}, stats, []File{{Name: "fi.jsonl", Records: 2}})
 	for _, want := range []string{
 		"PLACEHOLDER DATA",
 		"| Language | Instruction length | Output length | Samples |",
@@ -41,13 +45,13 @@ func TestCardHasThePapersTableAndTheDiversityEvidence(t *testing.T) {
 }
 
 func TestCheckCountsCatchesAMissingRow(t *testing.T) {
-	reps := []diversify.LangReport{{Lang: "fi", Selected: diversify.SetStats{N: 3}}}
+	langs := []LangStats{{Lang: "fi", Selected: Lengths{N: 3}}}
 	ok := []File{{Lang: "fi", Format: FormatJSONL, Records: 3}, {Lang: "fi", Format: FormatParquet, Records: 3}}
-	if err := checkCounts(ok, reps); err != nil {
+	if err := checkCounts(ok, langs); err != nil {
 		t.Fatal(err)
 	}
 	short := []File{{Lang: "fi", Format: FormatJSONL, Records: 3}, {Lang: "fi", Format: FormatParquet, Records: 2}}
-	if err := checkCounts(short, reps); err == nil {
+	if err := checkCounts(short, langs); err == nil {
 		t.Fatal("a Parquet file one row short passed")
 	}
 }
@@ -66,7 +70,7 @@ func TestPublishReplacesAnEarlierRunsFiles(t *testing.T) {
 	}
 	var emitted []File
 	files := []File{{Path: filepath.Join(temp, "fi.jsonl"), Name: "fi.jsonl", Lang: "fi", Format: FormatJSONL, Records: 1}}
-	if err := publish(ctx, fsys, final, files, func(f File) { emitted = append(emitted, f) }); err != nil {
+	if err := publishFiles(ctx, fsys, final, files, func(f File) { emitted = append(emitted, f) }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(final, "xx.jsonl")); !os.IsNotExist(err) {
@@ -79,7 +83,7 @@ func TestPublishReplacesAnEarlierRunsFiles(t *testing.T) {
 		t.Errorf("emitted %+v", emitted)
 	}
 	// A retry after the rename finds the file in place and succeeds.
-	if err := publish(ctx, fsys, final, files, func(File) {}); err != nil {
+	if err := publishFiles(ctx, fsys, final, files, func(File) {}); err != nil {
 		t.Errorf("a retried publish failed: %v", err)
 	}
 }

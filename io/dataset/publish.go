@@ -13,13 +13,12 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
-	"github.com/xinstruct/xinstruct/transforms/diversify"
 )
 
 func init() {
-	register.DoFn5x1[context.Context, []byte, func(*File) bool, func(*diversify.LangReport) bool, func(File), error](&publishFn{})
+	register.DoFn5x1[context.Context, []byte, func(*File) bool, func(*LangStats) bool, func(File), error](&publishFn{})
 	register.Iter1[File]()
-	register.Iter1[diversify.LangReport]()
+	register.Iter1[LangStats]()
 }
 
 // publishFn writes the mixed files and the card next to the per-language files, checks
@@ -32,20 +31,20 @@ type publishFn struct {
 	Invalidate []string
 }
 
-func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*File) bool, reports func(*diversify.LangReport) bool, emit func(File)) error {
+func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*File) bool, stats func(*LangStats) bool, emit func(File)) error {
 	var files []File
 	var f File
 	for temps(&f) {
 		files = append(files, f)
 	}
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
-	var reps []diversify.LangReport
-	var r diversify.LangReport
-	for reports(&r) {
-		reps = append(reps, r)
+	var langs []LangStats
+	var r LangStats
+	for stats(&r) {
+		langs = append(langs, r)
 	}
-	slices.SortFunc(reps, func(a, b diversify.LangReport) int { return strings.Compare(a.Lang, b.Lang) })
-	if err := checkCounts(files, reps); err != nil {
+	slices.SortFunc(langs, func(a, b LangStats) int { return strings.Compare(a.Lang, b.Lang) })
+	if err := checkCounts(files, langs); err != nil {
 		return err
 	}
 
@@ -70,7 +69,7 @@ func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*F
 	if err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, RenderCard(fn.Card, reps, files)); err != nil {
+	if _, err := io.WriteString(w, RenderCard(fn.Card, langs, files)); err != nil {
 		w.Close()
 		return err
 	}
@@ -78,13 +77,13 @@ func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*F
 		return err
 	}
 	files = append(files, card)
-	return publish(ctx, fsys, final, files, emit)
+	return publishFiles(ctx, fsys, final, files, emit)
 }
 
 // checkCounts says whether the per-language files hold exactly what was selected.
-func checkCounts(files []File, reps []diversify.LangReport) error {
+func checkCounts(files []File, langs []LangStats) error {
 	want := map[string]int64{}
-	for _, r := range reps {
+	for _, r := range langs {
 		if r.Selected.N > 0 {
 			want[r.Lang] = r.Selected.N
 		}
@@ -173,9 +172,9 @@ func openEither(ctx context.Context, fsys filesystem.Interface, temp, final stri
 	return nil, fmt.Errorf("dataset: opening %s: %v", temp, err)
 }
 
-// publish removes what an earlier run left in the dataset directory, then renames
+// publishFiles removes what an earlier run left in the dataset directory, then renames
 // every file into it, and emits the final files.
-func publish(ctx context.Context, fsys filesystem.Interface, final string, files []File, emit func(File)) error {
+func publishFiles(ctx context.Context, fsys filesystem.Interface, final string, files []File, emit func(File)) error {
 	keep := map[string]bool{}
 	for _, f := range files {
 		keep[fsx.Join(final, f.Name)] = true

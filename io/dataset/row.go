@@ -9,8 +9,6 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-
-	"github.com/xinstruct/xinstruct/transforms/diversify"
 )
 
 func init() {
@@ -42,19 +40,7 @@ type Judgement struct {
 	Parsed            string `json:"parsed" parquet:"parsed"`
 }
 
-// RowOf is the dataset row of a selected pair.
-func RowOf(s diversify.Scored) Row {
-	p := s.Pair
-	r := Row{ID: p.ID, Lang: p.Lang, Instruction: p.Instruction, Output: p.Output, Cluster: int32(s.Cluster),
-		Rank: int32(s.Rank), Source: p.Source, Placeholder: p.Placeholder, History: []Judgement{}}
-	for _, j := range p.History {
-		r.History = append(r.History, Judgement{Round: int32(j.Round), Label: j.Label, Rationale: j.Rationale,
-			JudgeModel: j.JudgeModel, InstructionBefore: j.InstructionBefore, Parsed: j.Parsed})
-	}
-	return r
-}
-
-func keyedRow(s diversify.Scored) (string, Row) { return s.Pair.Lang, RowOf(s) }
+func keyedRow(r Row) (string, Row) { return r.Lang, r }
 
 func encodeRow(r Row) ([]byte, error) { return json.Marshal(r) }
 func decodeRow(b []byte) (Row, error) {

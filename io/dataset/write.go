@@ -31,22 +31,22 @@ type Params struct {
 // Dir is the dataset's directory below the output prefix.
 const Dir = "dataset"
 
-// Write writes the selected pairs (PCollection<diversify.Scored>) and the per-language
-// reports (PCollection<diversify.LangReport>) as the dataset, and returns
+// Write writes the rows (PCollection<Row>) as the dataset, with a card saying what
+// stats (PCollection<LangStats>, one per language) say of each language, and returns
 // PCollection<File>, the published files, once all of them are in place.
 //
 // Each language's rows are written by one worker, ordered by cluster and then by rank
 // in the cluster (nearest the centroid first): a language holds at most the selection
 // size (--per_language) rows, so this bounds the memory, whatever the corpus.
-func Write(s beam.Scope, p Params, selected, reports beam.PCollection) beam.PCollection {
+func Write(s beam.Scope, p Params, rows, stats beam.PCollection) beam.PCollection {
 	s = s.Scope("dataset.Write")
 	if p.Output == "" || p.TempDir == "" {
 		panic("dataset.Write: Output and TempDir are required")
 	}
-	byLang := beam.GroupByKey(s, beam.ParDo(s, keyedRow, selected))
+	byLang := beam.GroupByKey(s, beam.ParDo(s, keyedRow, rows))
 	temps := beam.ParDo(s, &writeLangFn{TempDir: fsx.Join(p.TempDir, Dir)}, byLang)
 	return beam.ParDo(s, &publishFn{Output: p.Output, TempDir: fsx.Join(p.TempDir, Dir), Card: p.Card, Invalidate: p.Invalidate},
-		beam.Impulse(s), beam.SideInput{Input: temps}, beam.SideInput{Input: reports})
+		beam.Impulse(s), beam.SideInput{Input: temps}, beam.SideInput{Input: stats})
 }
 
 type writeLangFn struct{ TempDir string }

@@ -61,8 +61,9 @@ func main() {
 	params := diversify.DefaultParams()
 	params.PerLanguage, params.Clusters = *selectN, *clusters
 	div := diversify.Diversify(s, params, pairs)
+	rows, stats := diversify.ForDataset(s, div)
 	dataset.Write(s, dataset.Params{Output: dir, TempDir: dir + "/_temporary/bench", Card: dataset.CardInfo{RunID: "bench",
-		Clusters: params.Clusters, PerLanguage: params.PerLanguage, FitSample: params.FitSample, Embedder: "local"}}, div.Selected, div.Reports)
+		Clusters: params.Clusters, PerLanguage: params.PerLanguage, FitSample: params.FitSample, Embedder: "local"}}, rows, stats)
 	if *cpuprof != "" {
 		f, err := os.Create(*cpuprof)
 		if err != nil {

@@ -58,8 +58,10 @@ func Build(s beam.Scope, cfg Config) Result {
 			div := diversify.Diversify(s.Scope("Diversify"), cfg.diversifyParams(), accepted)
 			rejected = append(rejected, div.Rejected)
 			counts = append(counts, div.Counts)
-			datasetFiles = dataset.Write(s.Scope("Dataset"), dataset.Params{Output: cfg.Output, TempDir: temp, Card: cfg.card(),
-				Invalidate: []string{SuccessFile}}, div.Selected, div.Reports)
+			ds := s.Scope("Dataset")
+			rows, stats := diversify.ForDataset(ds, div)
+			datasetFiles = dataset.Write(ds, dataset.Params{Output: cfg.Output, TempDir: temp, Card: cfg.card(),
+				Invalidate: []string{SuccessFile}}, rows, stats)
 		}
 	}
 
