@@ -82,7 +82,7 @@ func checkDatasetFiles(t *testing.T, o jobOutput, d funnel.StageReport) {
 			t.Errorf("the dataset card has no row for %s", lang)
 		}
 	}
-	if len(o.manifest.Dataset) != 2*len(d.OutByLanguage)+3 {
-		t.Errorf("the manifest lists %d dataset files, want %d", len(o.manifest.Dataset), 2*len(d.OutByLanguage)+3)
+	if len(o.manifest.Files) != 2*len(d.OutByLanguage)+3 {
+		t.Errorf("the manifest lists %d dataset files, want %d", len(o.manifest.Files), 2*len(d.OutByLanguage)+3)
 	}
 }

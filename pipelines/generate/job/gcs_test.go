@@ -16,6 +16,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/internal/gcstest"
 	"github.com/xinstruct/xinstruct/io/llm/llmtest"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 
 // TestGCSInAndOut runs the whole job, corpus to dataset, with its input, output and
@@ -88,8 +89,12 @@ func TestGCSInAndOut(t *testing.T) {
 			kept += d.Records
 		}
 	}
-	if kept != 30 || m.Funnel.Read != 38 || !m.Funnel.Balanced {
-		t.Errorf("funnel %+v, kept in shards %d; want 38 read, 30 kept", m.Funnel, kept)
+	var funnelReport funnel.Report
+	if err := json.Unmarshal(m.Report, &funnelReport); err != nil {
+		t.Fatal(err)
+	}
+	if kept != 30 || funnelReport.Read != 38 || !funnelReport.Balanced {
+		t.Errorf("funnel %+v, kept in shards %d; want 38 read, 30 kept", funnelReport, kept)
 	}
 	if _, ok := content["out/report/funnel.json"]; !ok {
 		t.Error("no funnel report")
@@ -97,16 +102,16 @@ func TestGCSInAndOut(t *testing.T) {
 	if _, ok := content["out/dataset/xx.jsonl"]; ok {
 		t.Error("the earlier run's dataset file survived")
 	}
-	div := m.Funnel.Stages[len(m.Funnel.Stages)-1]
-	if div.Name != "diversify" || div.Out == 0 || len(m.Dataset) != 2*len(div.OutByLanguage)+3 {
-		t.Fatalf("diversify %+v, dataset files %d", div, len(m.Dataset))
+	div := funnelReport.Stages[len(funnelReport.Stages)-1]
+	if div.Name != "diversify" || div.Out == 0 || len(m.Files) != 2*len(div.OutByLanguage)+3 {
+		t.Fatalf("diversify %+v, dataset files %d", div, len(m.Files))
 	}
-	for _, f := range m.Dataset {
+	for _, f := range m.Files {
 		b, ok := content[strings.TrimPrefix(f.Path, "gs://bucket/")]
 		if !ok || len(b) == 0 {
 			t.Errorf("the manifest lists %s, which is missing or empty", f.Path)
 		}
-		if f.Format == "jsonl" && int64(strings.Count(string(b), "\n")) != f.Records {
+		if strings.HasSuffix(f.Path, ".jsonl") && int64(strings.Count(string(b), "\n")) != f.Records {
 			t.Errorf("%s holds %d lines, the manifest says %d", f.Path, strings.Count(string(b), "\n"), f.Records)
 		}
 	}

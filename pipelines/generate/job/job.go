@@ -8,7 +8,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/io/publish"
 	"github.com/xinstruct/xinstruct/runners/launch"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
@@ -57,31 +59,36 @@ func (j *Job) ReportPath() string {
 
 func (j *Job) estimate() bool { return j.cfg.Generate.Estimate && j.cfg.StopAfter != StageIngest }
 
-// Outcome reads what this run published: its report and, unless it was an estimate, its
-// manifest. A report or manifest of another run (an earlier one, or one running beside
-// it) is never taken for this run's.
+// Outcome reads what this run published: its manifest (_SUCCESS or _FAILURE) and
+// report, or for an estimate its report. A manifest or report of another run (an earlier
+// one, or one running beside it) is never taken for this run's.
 func (j *Job) Outcome(ctx context.Context) (summary, line string, ok bool) {
-	var r funnel.Report
-	if err := readJSON(ctx, j.ReportPath(), &r); err != nil {
-		return "", fmt.Sprintf("run %s published no report (%v)", j.cfg.RunID, err), false
-	}
-	if r.RunID != j.cfg.RunID {
-		return "", fmt.Sprintf("run %s published no report: %s is run %s's", j.cfg.RunID, j.ReportPath(), r.RunID), false
-	}
-	if r.Failure != "" {
-		return r.Summary(), r.Failure, false
-	}
 	if j.estimate() {
+		var r funnel.Report
+		if err := readJSON(ctx, j.ReportPath(), &r); err != nil || r.RunID != j.cfg.RunID {
+			return "", fmt.Sprintf("run %s published no estimate at %s", j.cfg.RunID, j.ReportPath()), false
+		}
 		return r.Summary(), fmt.Sprintf("estimate only: no model was called and no output was published (%s)", j.ReportPath()), true
 	}
-	var m Manifest
-	manifest := fsx.Join(j.cfg.Output, SuccessFile)
-	if err := readJSON(ctx, manifest, &m); err != nil || m.RunID != j.cfg.RunID {
-		return r.Summary(), fmt.Sprintf("run %s wrote its report but no %s of its own", j.cfg.RunID, manifest), false
+	m, err := publish.ReadManifest(ctx, j.cfg.Output)
+	if err != nil {
+		return "", fmt.Sprintf("run %s published no manifest (%v)", j.cfg.RunID, err), false
 	}
-	line = fmt.Sprintf("outputs: %s (manifest: %s)", j.cfg.Output, manifest)
-	if len(m.Dataset) > 0 {
-		line = fmt.Sprintf("dataset: %s\n%s", fsx.Join(j.cfg.Output, "dataset"), line)
+	if m.RunID != j.cfg.RunID {
+		return "", fmt.Sprintf("run %s published no manifest: the one at %s is run %s's", j.cfg.RunID, j.cfg.Output, m.RunID), false
+	}
+	var r funnel.Report
+	if len(m.Report) > 0 {
+		if err := json.Unmarshal(m.Report, &r); err != nil {
+			return "", fmt.Sprintf("run %s: its manifest's report does not parse: %v", j.cfg.RunID, err), false
+		}
+	}
+	if m.Failure != "" {
+		return r.Summary(), m.Failure, false
+	}
+	line = fmt.Sprintf("outputs: %s (manifest: %s)", j.cfg.Output, fsx.Join(j.cfg.Output, SuccessFile))
+	if len(m.Files) > 0 {
+		line = fmt.Sprintf("dataset: %s\n%s", fsx.Join(j.cfg.Output, dataset.Dir), line)
 	}
 	return r.Summary(), line, true
 }
