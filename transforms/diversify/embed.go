@@ -66,7 +66,7 @@ func (fn *embedFn) StartBundle(context.Context, func(Candidate), func(record.Rej
 }
 
 func (fn *embedFn) ProcessElement(ctx context.Context, p record.Pair, emit func(Candidate), reject func(record.Rejected), _ func(string, int)) error {
-	fn.counts[funnel.InKey(Stage)+"/"+p.Lang]++
+	fn.counts[funnel.In(Stage, p.Lang).String()]++
 	fn.buf[p.Lang] = append(fn.buf[p.Lang], p)
 	if len(fn.buf[p.Lang]) < fn.Batch {
 		return nil
@@ -103,7 +103,7 @@ func (fn *embedFn) embedPairs(ctx context.Context, lang string, batch []record.P
 	}
 	vecs, usage, err := embedBatch(ctx, fn.emb, texts)
 	for counter, n := range usage {
-		fn.counts[funnel.KeyLLM+"/"+Stage+"/"+lang+"/"+counter] += n
+		fn.counts[funnel.LLM(Stage, lang, counter).String()] += n
 	}
 	if f, ok := llm.AsFailure(err); ok {
 		// One text the provider refuses (too long, filtered) fails its whole request:

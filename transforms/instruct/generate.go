@@ -116,7 +116,7 @@ func (fn *generateFn) ProcessElement(ctx context.Context, d record.Doc, total in
 	if fn.Params.Estimate {
 		return fn.estimate(ctx, d.Lang, messages)
 	}
-	fn.w.Add(funnel.InKey(record.StageGenerate)+"/"+d.Lang, fn.Params.Candidates)
+	fn.w.Add(funnel.In(record.StageGenerate, d.Lang).String(), fn.Params.Candidates)
 	for c := 0; c < fn.Params.Candidates; c++ {
 		fn.w.Pool.Go(func() (outcome, error) { return fn.call(d, messages, c) })
 	}
@@ -151,19 +151,18 @@ func (fn *generateFn) call(d record.Doc, messages []llm.Message, candidate int) 
 }
 
 func (fn *generateFn) estimate(ctx context.Context, lang string, messages []llm.Message) error {
-	prefix := "estimate/generate/" + lang + "/"
 	for c := 0; c < fn.Params.Candidates; c++ {
 		cached, prompt, completion, err := fn.w.Client.Estimate(ctx, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: c})
 		if err != nil {
 			return err
 		}
 		if cached {
-			fn.w.Add(prefix+"cache_hits", 1)
+			fn.w.Add(funnel.Estimate(record.StageGenerate, lang, "cache_hits").String(), 1)
 			continue
 		}
-		fn.w.Add(prefix+"requests", 1)
-		fn.w.Add(prefix+"prompt_tokens", prompt)
-		fn.w.Add(prefix+"completion_tokens", completion)
+		fn.w.Add(funnel.Estimate(record.StageGenerate, lang, "requests").String(), 1)
+		fn.w.Add(funnel.Estimate(record.StageGenerate, lang, "prompt_tokens").String(), prompt)
+		fn.w.Add(funnel.Estimate(record.StageGenerate, lang, "completion_tokens").String(), completion)
 	}
 	return nil
 }

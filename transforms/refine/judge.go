@@ -97,7 +97,7 @@ func (fn *judgeFn) StartBundle(context.Context, func(record.Pair), func(record.P
 }
 
 func (fn *judgeFn) ProcessElement(_ context.Context, p record.Pair, good, flawed func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
-	fn.w.Add(funnel.InKey(fn.stage)+"/"+p.Lang, 1)
+	fn.w.Add(funnel.In(fn.stage, p.Lang).String(), 1)
 	fn.w.Pool.Go(func() (judged, error) { return fn.run(p) })
 	return fn.emit(fn.w.Pool.Take, good, flawed, reject)
 }
@@ -117,16 +117,16 @@ func (fn *judgeFn) emit(take func() ([]judged, error), good, flawed func(record.
 			fn.w.CountUsage(j.pair.Lang, r, j.failed && i == len(j.replies)-1)
 		}
 		for _, y := range j.yields {
-			fn.w.Add("yield/"+fn.stage+"/"+j.pair.Lang+"/"+y, 1)
+			fn.w.Add(funnel.Yield(fn.stage, j.pair.Lang, y).String(), 1)
 		}
 		switch {
 		case j.rejected != nil:
 			reject(*j.rejected)
 		case j.label == string(Good):
-			fn.w.Add(funnel.OutKey(fn.stage)+"/"+j.pair.Lang, 1)
+			fn.w.Add(funnel.Out(fn.stage, j.pair.Lang).String(), 1)
 			good(j.pair)
 		default:
-			fn.w.Add(funnel.OutKey(fn.stage)+"/"+j.pair.Lang, 1)
+			fn.w.Add(funnel.Out(fn.stage, j.pair.Lang).String(), 1)
 			flawed(j.pair)
 		}
 	}

@@ -70,7 +70,7 @@ func (fn *rewriteFn) StartBundle(context.Context, func(record.Pair), func(record
 }
 
 func (fn *rewriteFn) ProcessElement(_ context.Context, p record.Pair, emit func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
-	fn.w.Add(funnel.InKey(fn.stage)+"/"+p.Lang, 1)
+	fn.w.Add(funnel.In(fn.stage, p.Lang).String(), 1)
 	fn.w.Pool.Go(func() (rewritten, error) { return fn.run(p) })
 	return fn.emit(fn.w.Pool.Take, emit, reject)
 }
@@ -91,7 +91,7 @@ func (fn *rewriteFn) emit(take func() ([]rewritten, error), emit func(record.Pai
 			reject(*r.rejected)
 			continue
 		}
-		fn.w.Add(funnel.OutKey(fn.stage)+"/"+r.pair.Lang, 1)
+		fn.w.Add(funnel.Out(fn.stage, r.pair.Lang).String(), 1)
 		emit(r.pair)
 	}
 	return err
