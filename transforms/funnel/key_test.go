@@ -1,6 +1,10 @@
 package funnel
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/xinstruct/xinstruct/io/llm"
+)
 
 func TestKeyStringAndParse(t *testing.T) {
 	for _, tt := range []struct {
@@ -36,6 +40,27 @@ func TestParseKeyRejectsOtherStrings(t *testing.T) {
 		Key{Kind: "bogus", Stage: "s"}.String()} {
 		if k, err := ParseKey(s); err == nil {
 			t.Errorf("ParseKey(%q) = %+v, want an error", s, k)
+		}
+	}
+}
+
+// TestReportReadsTheModelLayersCounters: the counters llm.Worker counts under LLMKeys are
+// those the report knows.
+func TestReportReadsTheModelLayersCounters(t *testing.T) {
+	for counter, field := range map[string]func(*Usage) int64{
+		llm.CountRequests:         func(u *Usage) int64 { return u.Requests },
+		llm.CountCacheHits:        func(u *Usage) int64 { return u.CacheHits },
+		llm.CountRetries:          func(u *Usage) int64 { return u.Retries },
+		llm.CountFailures:         func(u *Usage) int64 { return u.Failures },
+		llm.CountPromptTokens:     func(u *Usage) int64 { return u.PromptTokens },
+		llm.CountCompletionTokens: func(u *Usage) int64 { return u.CompletionTokens },
+	} {
+		r := FromCounts(map[string]int64{LLMKeys("generate")("fi", counter): 7, Estimate("generate", "fi", counter).String(): 3})
+		if u := r.LLM["generate"]["fi"]; u == nil || field(u) != 7 {
+			t.Errorf("%s: usage %+v", counter, u)
+		}
+		if u := r.Estimate["generate"]["fi"]; u == nil || field(u) != 3 {
+			t.Errorf("%s: estimate %+v", counter, u)
 		}
 	}
 }
