@@ -13,6 +13,15 @@
 //     /v1/embeddings endpoint, batched, through io/llm's rate limits, retries,
 //     budget and response store (one stored entry per text, so reruns are free).
 //
-// Nothing here depends on Beam. Pipelines choose a provider by a serializable spec (a name
-// or URL string) inside their DoFns and construct it there, never by injecting a value.
+// Providers register themselves by kind in their package's init, as go-cloud's drivers
+// register URL schemes. A pipeline chooses one with a serializable [Spec] (the kind and
+// its settings), which its DoFn carries to the workers and opens there with [Open], never
+// by injecting a value; so a binary must import the providers it offers:
+//
+//	import (
+//		_ "github.com/xinstruct/xinstruct/embeddings/local"
+//		_ "github.com/xinstruct/xinstruct/embeddings/openai"
+//	)
+//
+// Nothing here depends on Beam, or on any provider.
 package embeddings

@@ -14,7 +14,7 @@ import (
 	"github.com/xinstruct/xinstruct/io/llm"
 )
 
-var _ embeddings.Embedder = (*Embedder)(nil)
+var _ embeddings.Metered = (*Embedder)(nil)
 
 // Embedder is the OpenAI-compatible embeddings.Embedder. It is safe for concurrent use;
 // create it with New (in a DoFn's Setup) and Close it (in Teardown).
@@ -49,7 +49,7 @@ func (e *Embedder) Close() error { return e.client.Close() }
 // the model's length once an Embed call has returned a vector (0 before).
 func (e *Embedder) Dims() int { return int(e.dims.Load()) }
 
-// Usage returns what the Embedder's calls took so far.
+// Usage returns what the Embedder's calls that have returned took.
 func (e *Embedder) Usage() Usage { return e.usage.load() }
 
 // Embed returns one L2-normalised vector of length Dims per text, in input order; the zero
@@ -57,7 +57,24 @@ func (e *Embedder) Usage() Usage { return e.usage.load() }
 // Config.BatchSize, sent concurrently up to LLM.MaxInFlight. An error wrapping an
 // *llm.Failure is a batch's permanent failure; see the package documentation.
 func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	e.usage.texts.Add(int64(len(texts)))
+	vecs, _, err := e.EmbedUsage(ctx, texts)
+	return vecs, err
+}
+
+// EmbedUsage is Embed, also returning what this call took (Usage adds up every call's):
+// requests and retries count batches sent, cache hits count texts.
+func (e *Embedder) EmbedUsage(ctx context.Context, texts []string) ([][]float32, embeddings.Usage, error) {
+	var call usageCounter
+	vecs, err := e.embed(ctx, texts, &call)
+	u := call.load()
+	e.usage.add(u)
+	return vecs, embeddings.Usage{Requests: int(u.Requests), CacheHits: int(u.Cached), Retries: int(u.Attempts - u.Requests),
+		Failures: int(u.Failed), PromptTokens: int(u.PromptTokens)}, err
+}
+
+// embed is Embed, counting the call's usage in call.
+func (e *Embedder) embed(ctx context.Context, texts []string, call *usageCounter) ([][]float32, error) {
+	call.texts.Add(int64(len(texts)))
 	var work []int // texts with something to embed
 	for i, t := range texts {
 		if strings.TrimSpace(t) != "" {
@@ -69,7 +86,7 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, erro
 	g.SetLimit(e.client.Config().MaxInFlight)
 	for start := 0; start < len(work); start += e.cfg.BatchSize {
 		batch := work[start:min(start+e.cfg.BatchSize, len(work))]
-		g.Go(func() error { return e.embedBatch(gctx, texts, batch, out) })
+		g.Go(func() error { return e.embedBatch(gctx, texts, batch, out, call) })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -89,14 +106,14 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, erro
 	return out, nil
 }
 
-// embedBatch embeds texts[i] for each i in batch into out[i].
-func (e *Embedder) embedBatch(ctx context.Context, texts []string, batch []int, out [][]float32) error {
+// embedBatch embeds texts[i] for each i in batch into out[i], counting usage in call.
+func (e *Embedder) embedBatch(ctx context.Context, texts []string, batch []int, out [][]float32, call *usageCounter) error {
 	inputs := make([]string, len(batch))
 	for j, i := range batch {
 		inputs[j] = texts[i]
 	}
 	reply, f, err := e.client.Embed(ctx, llm.EmbedRequest{Inputs: inputs, Dimensions: e.cfg.Dims})
-	e.usage.addBatch(reply, err != nil || f != nil)
+	call.addBatch(reply, err != nil || f != nil)
 	switch {
 	case err != nil:
 		return fmt.Errorf("openai embeddings: %w", err)
@@ -105,7 +122,7 @@ func (e *Embedder) embedBatch(ctx context.Context, texts []string, batch []int, 
 	}
 	for j, v := range reply.Vectors {
 		if err := e.checkDims(len(v)); err != nil {
-			e.usage.failed.Add(1)
+			call.failed.Add(1)
 			return err
 		}
 		normalize(v)

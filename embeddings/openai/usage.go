@@ -47,6 +47,16 @@ func (c *usageCounter) addBatch(r llm.EmbedReply, failed bool) {
 	}
 }
 
+// add adds u.
+func (c *usageCounter) add(u Usage) {
+	c.texts.Add(u.Texts)
+	c.cached.Add(u.Cached)
+	c.requests.Add(u.Requests)
+	c.attempts.Add(u.Attempts)
+	c.promptTokens.Add(u.PromptTokens)
+	c.failed.Add(u.Failed)
+}
+
 func (c *usageCounter) load() Usage {
 	return Usage{
 		Texts:        c.texts.Load(),

@@ -2,31 +2,70 @@ package llm
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
-// Worker is what a DoFn that calls a model keeps per instance: the client (built in
-// Setup, on the worker, where the API key is), the pool that keeps calls in flight, the
-// stage's progress log and the bundle's usage counts. A DoFn embeds its calls' outcome
-// type T and forwards its lifecycle methods to the Worker.
+// The usage counters a Worker counts for its calls, per language, under the keys its
+// UsageKeys gives.
+const (
+	CountRequests         = "requests"          // calls sent, not answered from the store
+	CountCacheHits        = "cache_hits"        // calls answered from the response store
+	CountRetries          = "retries"           // transient failures retried
+	CountFailures         = "failures"          // calls that came back as a Failure
+	CountPromptTokens     = "prompt_tokens"     // as the server counted them
+	CountCompletionTokens = "completion_tokens" // as the server counted them
+)
+
+// UsageKeys names the count of one usage counter of a Worker's calls in one language,
+// e.g. "llm/<stage>/<lang>/<counter>": the caller's counting scheme, not this package's.
+type UsageKeys func(lang, counter string) string
+
+// Worker is the lifecycle every DoFn that calls a model shares, so that the DoFn keeps
+// only its own logic (rendering prompts, parsing answers, choosing what to emit). T is
+// the outcome of one element's calls. Per DoFn instance the Worker holds the client
+// (built in Setup, on the worker, where the API key is) and the stage's progress log;
+// per bundle a pool that keeps calls in flight, and counts.
+//
+// A DoFn keeps a Worker in an unexported field (Beam serializes exported ones) and
+// forwards its lifecycle to it:
+//
+//	func (fn *myFn) Setup(ctx context.Context) error {
+//		return fn.w.Setup(ctx, fn.Params.LLM, stage, fn.Params.ProgressEvery, keys)
+//	}
+//	func (fn *myFn) Teardown() error { return fn.w.Teardown() }
+//	func (fn *myFn) StartBundle(...)   { fn.w.StartBundle() }
+//	func (fn *myFn) ProcessElement(x X, emit func(Y), counts func(string, int)) error {
+//		fn.w.Go(func() (outcome, error) { return fn.run(x) }) // calls fn.w.Call
+//		return fn.w.Emit(func(o outcome) { emit(o.y) })
+//	}
+//	func (fn *myFn) FinishBundle(emit func(Y), counts func(string, int)) error {
+//		return fn.w.FinishBundle(func(o outcome) { emit(o.y) }, counts)
+//	}
+//
+// The work started with Go runs on other goroutines; Emit and FinishBundle hand its
+// outcomes to the DoFn's function on the bundle's own goroutine, where Beam allows
+// emitting, and every outcome within its bundle.
 type Worker[T any] struct {
 	Client   *Client
-	Pool     *Pool[T]
 	Progress *Progress
 	Ctx      context.Context // for the calls: outlives the element that started them
 
-	stage  string
+	keys   UsageKeys
 	cancel context.CancelFunc
+	pool   *Pool[T]
+	mu     sync.Mutex // counts: Call adds from the pool's goroutines
 	counts map[string]int
 }
 
-// Setup builds the client for cfg and joins the stage's progress log.
-func (w *Worker[T]) Setup(ctx context.Context, cfg Config, stage string, progressEvery time.Duration) error {
+// Setup builds the client for cfg and joins the stage's progress log. keys names the
+// usage counts; nil counts no usage.
+func (w *Worker[T]) Setup(ctx context.Context, cfg Config, stage string, progressEvery time.Duration, keys UsageKeys) error {
 	client, err := New(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	w.Client, w.stage = client, stage
+	w.Client, w.keys = client, keys
 	w.Ctx, w.cancel = context.WithCancel(context.Background())
 	w.Progress = StageProgress(stage, cfg.Price, progressEvery)
 	return nil
@@ -47,44 +86,81 @@ func (w *Worker[T]) Teardown() error {
 // requests in flight are those backing off from a retry: room for as many again keeps
 // every connection slot busy.
 func (w *Worker[T]) StartBundle() {
-	w.Pool = NewPool[T](2 * w.Client.Config().MaxInFlight)
+	w.pool = NewPool[T](2 * w.Client.Config().MaxInFlight)
 	w.counts = map[string]int{}
 }
 
-// Add adds n to a count of the bundle.
-func (w *Worker[T]) Add(key string, n int) { w.counts[key] += n }
+// Go starts one element's work, f, on its own goroutine, after waiting for room in the
+// bundle's pool. An error from f is the job's environment failing: the bundle fails
+// with it.
+func (w *Worker[T]) Go(f func() (T, error)) { w.pool.Go(f) }
 
-// Call makes one chat call, counted in the stage's progress.
-func (w *Worker[T]) Call(r ChatRequest) (Reply, *Failure, error) {
+// Emit hands the outcomes finished since the last Emit to emit; call it at the end of
+// ProcessElement. It returns the first error a call returned.
+func (w *Worker[T]) Emit(emit func(T)) error { return w.emit(w.pool.Take, emit) }
+
+// FinishBundle waits for the bundle's work, hands its outcomes to emit, and then emits
+// the bundle's counts.
+func (w *Worker[T]) FinishBundle(emit func(T), counts func(string, int)) error {
+	if err := w.emit(w.pool.Wait, emit); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for k, n := range w.counts {
+		counts(k, n)
+	}
+	w.counts = map[string]int{}
+	return nil
+}
+
+func (w *Worker[T]) emit(take func() ([]T, error), emit func(T)) error {
+	done, err := take()
+	for _, o := range done {
+		emit(o)
+	}
+	return err
+}
+
+// Add adds n to a count of the bundle. It is safe to call from the work Go started.
+func (w *Worker[T]) Add(key string, n int) {
+	w.mu.Lock()
+	w.counts[key] += n
+	w.mu.Unlock()
+}
+
+// Call makes one chat call for an element in language lang: counted in the stage's
+// progress and in the bundle's usage counts.
+func (w *Worker[T]) Call(lang string, r ChatRequest) (Reply, *Failure, error) {
 	w.Progress.Start()
 	reply, f, err := w.Client.Chat(w.Ctx, r)
 	w.Progress.Finish(reply, f != nil || err != nil)
+	if err == nil {
+		w.countUsage(lang, reply, f != nil)
+	}
 	return reply, f, err
 }
 
-// CountUsage counts a call's usage under "llm/<stage>/<lang>/<counter>".
-func (w *Worker[T]) CountUsage(lang string, r Reply, failed bool) {
-	prefix := "llm/" + w.stage + "/" + lang + "/"
+// countUsage counts a call's usage. A call that failed the job (err) is not counted:
+// its bundle fails.
+func (w *Worker[T]) countUsage(lang string, r Reply, failed bool) {
+	if w.keys == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if failed {
-		w.counts[prefix+"failures"]++
+		w.counts[w.keys(lang, CountFailures)]++
 	}
 	if r.Cached {
-		w.counts[prefix+"cache_hits"]++
+		w.counts[w.keys(lang, CountCacheHits)]++
 		return
 	}
 	if r.Attempts == 0 {
 		return // refused before any call (budget)
 	}
-	w.counts[prefix+"requests"]++
-	w.counts[prefix+"retries"] += r.Retries
-	w.counts[prefix+"prompt_tokens"] += r.PromptTokens
-	w.counts[prefix+"completion_tokens"] += r.CompletionTokens
-}
-
-// FlushCounts emits the bundle's counts; call it at the end of FinishBundle.
-func (w *Worker[T]) FlushCounts(emit func(string, int)) {
-	for k, n := range w.counts {
-		emit(k, n)
-	}
-	w.counts = map[string]int{}
+	w.counts[w.keys(lang, CountRequests)]++
+	w.counts[w.keys(lang, CountRetries)] += r.Retries
+	w.counts[w.keys(lang, CountPromptTokens)] += r.PromptTokens
+	w.counts[w.keys(lang, CountCompletionTokens)] += r.CompletionTokens
 }

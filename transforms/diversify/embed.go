@@ -3,6 +3,7 @@ package diversify
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"slices"
@@ -33,30 +34,34 @@ const (
 // p.Batch per call. It returns PCollection<Candidate>, the dead letters of pairs whose
 // embedding failed for good (stage "diversify"), and counts: "diversify/in/<lang>" and,
 // for a model endpoint, "llm/diversify/<lang>/<counter>".
+// It panics at construction time if p.Embedder is invalid.
 func Embed(s beam.Scope, p Params, pairs beam.PCollection) (cands, rejected, counts beam.PCollection) {
 	s = s.Scope("diversify.Embed")
-	return beam.ParDo3(s, &embedFn{Spec: p.Embedder, Batch: p.Batch}, pairs)
+	if err := p.Embedder.Validate(); err != nil {
+		panic(fmt.Sprintf("diversify.Embed: %v", err))
+	}
+	spec, _ := p.Embedder.Spec() // Validate checked it
+	return beam.ParDo3(s, &embedFn{Spec: spec, Batch: p.Batch}, pairs)
 }
 
 type embedFn struct {
-	Spec  EmbedderSpec
+	Spec  embeddings.Spec
 	Batch int
 
-	emb    embeddings.Embedder // unexported: Beam serializes exported DoFn fields
-	closer func() error
+	emb    embeddings.Embedder      // unexported: Beam serializes exported DoFn fields
 	buf    map[string][]record.Pair // per language, so that usage is counted per language
 	counts map[string]int
 }
 
 func (fn *embedFn) Setup(ctx context.Context) error {
 	var err error
-	fn.emb, fn.closer, err = Open(ctx, fn.Spec)
+	fn.emb, err = embeddings.Open(ctx, fn.Spec)
 	return err
 }
 
 func (fn *embedFn) Teardown() error {
-	if fn.closer != nil {
-		return fn.closer()
+	if c, ok := fn.emb.(io.Closer); ok {
+		return c.Close()
 	}
 	return nil
 }
@@ -66,7 +71,7 @@ func (fn *embedFn) StartBundle(context.Context, func(Candidate), func(record.Rej
 }
 
 func (fn *embedFn) ProcessElement(ctx context.Context, p record.Pair, emit func(Candidate), reject func(record.Rejected), _ func(string, int)) error {
-	fn.counts[funnel.InKey(Stage)+"/"+p.Lang]++
+	fn.counts[funnel.In(Stage, p.Lang).String()]++
 	fn.buf[p.Lang] = append(fn.buf[p.Lang], p)
 	if len(fn.buf[p.Lang]) < fn.Batch {
 		return nil
@@ -101,10 +106,7 @@ func (fn *embedFn) embedPairs(ctx context.Context, lang string, batch []record.P
 	for i, p := range batch {
 		texts[i] = p.Instruction
 	}
-	vecs, usage, err := embedBatch(ctx, fn.emb, texts)
-	for counter, n := range usage {
-		fn.counts[funnel.KeyLLM+"/"+Stage+"/"+lang+"/"+counter] += n
-	}
+	vecs, err := fn.embed(ctx, lang, texts)
 	if f, ok := llm.AsFailure(err); ok {
 		// One text the provider refuses (too long, filtered) fails its whole request:
 		// halve the batch until it stands alone, so that the others are not lost with it.
@@ -136,6 +138,20 @@ func (fn *embedFn) embedPairs(ctx context.Context, lang string, batch []record.P
 		emit(Candidate{Pair: p, Vec: vecs[i]})
 	}
 	return nil
+}
+
+// embed embeds texts, counting the call's usage when the embedder reports it.
+func (fn *embedFn) embed(ctx context.Context, lang string, texts []string) ([][]float32, error) {
+	m, ok := fn.emb.(embeddings.Metered)
+	if !ok {
+		return fn.emb.Embed(ctx, texts)
+	}
+	vecs, u, err := m.EmbedUsage(ctx, texts)
+	for counter, n := range map[string]int{llm.CountRequests: u.Requests, llm.CountCacheHits: u.CacheHits,
+		llm.CountRetries: u.Retries, llm.CountFailures: u.Failures, llm.CountPromptTokens: u.PromptTokens} {
+		fn.counts[funnel.LLM(Stage, lang, counter).String()] += n
+	}
+	return vecs, err
 }
 
 // invalidVector says what is wrong with v, or "".

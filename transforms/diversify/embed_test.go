@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xinstruct/xinstruct/embeddings"
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/io/llm"
 )
@@ -74,5 +75,32 @@ func TestARequestWideFailureIsNotSplit(t *testing.T) {
 	_, rejected, calls := runEmbed(t, []string{"Explain.", "BROKEN", "Describe.", "List."})
 	if len(rejected) != 4 || calls != 1 {
 		t.Fatalf("%d dead letters after %d calls; a bad request is the request's, not a text's: want 4 after 1", len(rejected), calls)
+	}
+}
+
+// meteredEmbedder reports one request and a token per text for every call.
+type meteredEmbedder struct{ refusingEmbedder }
+
+func (e *meteredEmbedder) EmbedUsage(ctx context.Context, texts []string) ([][]float32, embeddings.Usage, error) {
+	vecs, err := e.Embed(ctx, texts)
+	return vecs, embeddings.Usage{Requests: 1, PromptTokens: len(texts)}, err
+}
+
+func TestAMeteredEmbeddersUsageIsCounted(t *testing.T) {
+	fn := &embedFn{Batch: 2, emb: &meteredEmbedder{}}
+	fn.StartBundle(context.Background(), nil, nil, nil)
+	emit := func(Candidate) {}
+	for i, lang := range []string{"fi", "fi", "sw"} {
+		p := record.Pair{ID: string(rune('a' + i)), Lang: lang, Instruction: "Explain."}
+		if err := fn.ProcessElement(context.Background(), p, emit, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts := map[string]int{}
+	if err := fn.FinishBundle(context.Background(), emit, nil, func(k string, n int) { counts[k] += n }); err != nil {
+		t.Fatal(err)
+	}
+	if counts["llm/diversify/fi/requests"] != 1 || counts["llm/diversify/fi/prompt_tokens"] != 2 || counts["llm/diversify/sw/prompt_tokens"] != 1 {
+		t.Errorf("counts %v", counts)
 	}
 }

@@ -4,8 +4,10 @@
 package diversify
 
 import (
+	"encoding/json"
 	"fmt"
 
+	"github.com/xinstruct/xinstruct/embeddings"
 	"github.com/xinstruct/xinstruct/io/llm"
 )
 
@@ -77,8 +79,10 @@ func (p Params) Validate() error {
 	return p.Embedder.Validate()
 }
 
-// EmbedderSpec says which embeddings.Embedder to open on the worker. It holds no secret:
-// the API key of an "openai" embedder is read from the environment in Setup.
+// EmbedderSpec says which embeddings.Embedder to open on the worker, in the flags'
+// terms: Kind is --embedder, a provider the binary imports (embeddings/local and
+// embeddings/openai register EmbedderLocal and EmbedderOpenAI). It holds no secret: the
+// API key of an "openai" embedder is read from the environment in Setup.
 type EmbedderSpec struct {
 	Kind  string     `json:"kind"`  // EmbedderLocal or EmbedderOpenAI
 	Model string     `json:"model"` // openai: the embedding model
@@ -87,28 +91,34 @@ type EmbedderSpec struct {
 	LLM   llm.Config `json:"llm"`   // openai: endpoint, limits, retries, store
 }
 
-// Embedder kinds.
+// Embedder kinds of the generate pipeline, as their providers register them.
 const (
 	EmbedderLocal  = "local"
 	EmbedderOpenAI = "openai"
 )
 
-// Validate reports what is wrong with e.
+// Validate reports what is wrong with e, as its provider sees it.
 func (e EmbedderSpec) Validate() error {
-	switch e.Kind {
-	case EmbedderLocal:
-		if e.Dims < 0 {
-			return fmt.Errorf("--embedding_dims=%d: want ≥ 0", e.Dims)
-		}
-		return nil
-	case EmbedderOpenAI:
-		if e.Model == "" {
-			return fmt.Errorf("--embedder=openai needs --embedding_model")
-		}
-		if e.Dims < 0 {
-			return fmt.Errorf("--embedding_dims=%d: want ≥ 0", e.Dims)
-		}
-		return e.LLM.Validate()
+	spec, err := e.Spec()
+	if err == nil {
+		err = spec.Validate()
 	}
-	return fmt.Errorf("--embedder=%q: want %q or %q", e.Kind, EmbedderLocal, EmbedderOpenAI)
+	if err != nil {
+		return fmt.Errorf("--embedder=%s (--embedding_model=%q, --embedding_dims=%d): %w", e.Kind, e.Model, e.Dims, err)
+	}
+	return nil
+}
+
+// Spec is e as embeddings.Open takes it: LLM, when set, is the spec's Endpoint. It fails
+// only if LLM cannot be encoded as JSON (a price or budget that is not a finite number).
+func (e EmbedderSpec) Spec() (embeddings.Spec, error) {
+	spec := embeddings.Spec{Kind: e.Kind, Model: e.Model, Dims: e.Dims, Batch: e.Batch}
+	if e.LLM != (llm.Config{}) {
+		endpoint, err := json.Marshal(e.LLM)
+		if err != nil {
+			return embeddings.Spec{}, err
+		}
+		spec.Endpoint = endpoint
+	}
+	return spec, nil
 }

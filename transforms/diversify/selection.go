@@ -69,8 +69,7 @@ func (fn *quotaFn) ProcessElement(_ context.Context, m Model, sizes func(*string
 			quota(ClusterKey(m.Lang, c), q)
 		}
 	}
-	yield := funnel.KeyYield + "/" + Stage + "/" + m.Lang + "/"
-	counts(yield+"shortfall", shortfall)
+	counts(funnel.Yield(Stage, m.Lang, "shortfall").String(), shortfall)
 }
 
 type selectFn struct {
@@ -115,8 +114,8 @@ func (fn *selectFn) ProcessElement(_ context.Context, key string, values func(*S
 		picked[rank].Rank = rank
 		emit(picked[rank])
 	}
-	fn.counts[funnel.OutKey(Stage)+"/"+lang] += len(picked)
-	fn.counts[funnel.KeyFiltered+"/"+Stage+"/"+ReasonNotSelected] += seen - len(picked)
+	fn.counts[funnel.Out(Stage, lang).String()] += len(picked)
+	fn.counts[funnel.Filtered(Stage, ReasonNotSelected).String()] += seen - len(picked)
 	return nil
 }
 

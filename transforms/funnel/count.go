@@ -20,30 +20,22 @@ func init() {
 	register.Emitter2[string, int]()
 }
 
-// Keys of the counts. Kept and rejected counts are suffixed with "/" and the language
-// or the reason.
-const (
-	KeyRead     = "read"
-	KeyKept     = "kept"
-	KeyRejected = "rejected"
-)
-
-// CountDocs counts PCollection<record.Doc> per language under the key name+"/"+lang, and
-// returns PCollection<KV<string, int>>.
-func CountDocs(s beam.Scope, name string, docs beam.PCollection) beam.PCollection {
+// CountDocs counts PCollection<record.Doc> per language under key in the document's
+// language (e.g. KeyKept), and returns PCollection<KV<string, int>>.
+func CountDocs(s beam.Scope, key Key, docs beam.PCollection) beam.PCollection {
 	s = s.Scope("funnel.CountDocs")
-	return stats.SumPerKey(s, beam.ParDo(s, &docCountFn{Prefix: name + "/"}, docs))
+	return stats.SumPerKey(s, beam.ParDo(s, &docCountFn{Key: key}, docs))
 }
 
-// CountPairs counts PCollection<record.Pair> per language under the key
-// name+"/"+lang, and returns PCollection<KV<string, int>>.
-func CountPairs(s beam.Scope, name string, pairs beam.PCollection) beam.PCollection {
+// CountPairs counts PCollection<record.Pair> per language under key in the pair's
+// language (e.g. OutKey(stage)), and returns PCollection<KV<string, int>>.
+func CountPairs(s beam.Scope, key Key, pairs beam.PCollection) beam.PCollection {
 	s = s.Scope("funnel.CountPairs")
-	return stats.SumPerKey(s, beam.ParDo(s, &pairCountFn{Prefix: name + "/"}, pairs))
+	return stats.SumPerKey(s, beam.ParDo(s, &pairCountFn{Key: key}, pairs))
 }
 
-// CountRejected counts PCollection<record.Rejected> per stage and reason under the key
-// "rejected/"+stage+"/"+reason, and returns PCollection<KV<string, int>>.
+// CountRejected counts PCollection<record.Rejected> per stage and reason under
+// Rejected(stage, reason), and returns PCollection<KV<string, int>>.
 func CountRejected(s beam.Scope, rejected beam.PCollection) beam.PCollection {
 	s = s.Scope("funnel.CountRejected")
 	return stats.SumPerKey(s, beam.ParDo(s, &rejectedCountFn{}, rejected))
@@ -51,7 +43,7 @@ func CountRejected(s beam.Scope, rejected beam.PCollection) beam.PCollection {
 
 // CountAll counts the elements of any PCollection under one key, and returns
 // PCollection<KV<string, int>>.
-func CountAll(s beam.Scope, key string, col beam.PCollection) beam.PCollection {
+func CountAll(s beam.Scope, key Key, col beam.PCollection) beam.PCollection {
 	s = s.Scope("funnel.CountAll")
 	return stats.SumPerKey(s, beam.ParDo(s, &constCountFn{Key: key}, col))
 }
@@ -60,44 +52,44 @@ func CountAll(s beam.Scope, key string, col beam.PCollection) beam.PCollection {
 // bundle ends: a shuffle of a few keys per bundle instead of a pair per element, which
 // the direct runner would otherwise hold in memory until the end of the job.
 type bundleCounts struct {
-	counts map[string]int
+	counts map[Key]int
 }
 
-func (b *bundleCounts) StartBundle(func(string, int)) { b.counts = map[string]int{} }
+func (b *bundleCounts) StartBundle(func(string, int)) { b.counts = map[Key]int{} }
 
 func (b *bundleCounts) FinishBundle(emit func(string, int)) {
 	for k, n := range b.counts {
-		emit(k, n)
+		emit(k.String(), n)
 	}
 	b.counts = nil
 }
 
 type docCountFn struct {
-	Prefix string
+	Key Key
 	bundleCounts
 }
 
 func (fn *docCountFn) ProcessElement(d record.Doc, _ func(string, int)) {
-	fn.counts[fn.Prefix+d.Lang]++
+	fn.counts[fn.Key.WithLang(d.Lang)]++
 }
 
 type pairCountFn struct {
-	Prefix string
+	Key Key
 	bundleCounts
 }
 
 func (fn *pairCountFn) ProcessElement(p record.Pair, _ func(string, int)) {
-	fn.counts[fn.Prefix+p.Lang]++
+	fn.counts[fn.Key.WithLang(p.Lang)]++
 }
 
 type rejectedCountFn struct{ bundleCounts }
 
 func (fn *rejectedCountFn) ProcessElement(r record.Rejected, _ func(string, int)) {
-	fn.counts[KeyRejected+"/"+r.Stage+"/"+r.Reason]++
+	fn.counts[Rejected(r.Stage, r.Reason)]++
 }
 
 type constCountFn struct {
-	Key string
+	Key Key
 	bundleCounts
 }
 

@@ -69,24 +69,6 @@ type Usage struct {
 	Cost             float64 `json:"cost"`
 }
 
-// Keys for stages after ingest: "<stage>/in/<lang>" counts what entered the stage (the
-// stage's own DoFn counts it), "<stage>/out/<lang>" what left it; its dead letters are
-// "rejected/<stage>/<reason>". "llm/<stage>/<lang>/<counter>" count model usage.
-const (
-	keyIn       = "in"
-	keyOut      = "out"
-	KeyLLM      = "llm"
-	KeyEstimate = "estimate"
-	KeyAccepted = "accepted"
-	KeyYield    = "yield"
-	// KeyFiltered counts "filtered/<stage>/<reason>".
-	KeyFiltered = "filtered"
-)
-
-// InKey and OutKey name a stage's in and out counts.
-func InKey(stage string) string  { return stage + "/" + keyIn }
-func OutKey(stage string) string { return stage + "/" + keyOut }
-
 // FromCounts builds the report from the run's counts, for the stages named (in order).
 func FromCounts(counts map[string]int64, stages ...string) Report {
 	r := Report{KeptByLanguage: map[string]int64{}, RejectedByReason: map[string]int64{}}
@@ -94,54 +76,65 @@ func FromCounts(counts map[string]int64, stages ...string) Report {
 	for _, st := range stages {
 		byStage[st] = &StageReport{Name: st, OutByLanguage: map[string]int64{}, RejectedByReason: map[string]int64{}}
 	}
-	for k, n := range counts {
-		parts := strings.Split(k, "/")
-		switch {
-		case k == KeyRead:
+	for ks, n := range counts {
+		k, err := ParseKey(ks)
+		if err != nil {
+			continue
+		}
+		st := byStage[k.Stage]
+		switch k.Kind {
+		case KindRead:
 			r.Read += n
-		case parts[0] == KeyKept && len(parts) == 2:
+		case KindKept:
 			r.Kept += n
-			r.KeptByLanguage[parts[1]] += n
-		case parts[0] == KeyRejected && len(parts) == 3 && parts[1] == record.StageIngest:
-			r.Rejected += n
-			r.RejectedByReason[parts[2]] += n
-		case parts[0] == KeyRejected && len(parts) == 3 && byStage[parts[1]] != nil:
-			st := byStage[parts[1]]
-			st.Rejected += n
-			st.RejectedByReason[parts[2]] += n
-		case parts[0] == KeyFiltered && len(parts) == 3 && byStage[parts[1]] != nil:
-			st := byStage[parts[1]]
-			if st.FilteredByReason == nil {
-				st.FilteredByReason = map[string]int64{}
+			r.KeptByLanguage[k.Lang] += n
+		case KindRejected:
+			switch {
+			case k.Stage == record.StageIngest:
+				r.Rejected += n
+				r.RejectedByReason[k.Name] += n
+			case st != nil:
+				st.Rejected += n
+				st.RejectedByReason[k.Name] += n
 			}
-			st.Filtered += n
-			st.FilteredByReason[parts[2]] += n
-		case len(parts) == 3 && byStage[parts[0]] != nil && parts[1] == keyIn:
-			byStage[parts[0]].In += n
-		case len(parts) == 3 && byStage[parts[0]] != nil && parts[1] == keyOut:
-			byStage[parts[0]].Out += n
-			byStage[parts[0]].OutByLanguage[parts[2]] += n
-		case parts[0] == KeyAccepted && len(parts) == 2:
+		case KindFiltered:
+			if st != nil {
+				if st.FilteredByReason == nil {
+					st.FilteredByReason = map[string]int64{}
+				}
+				st.Filtered += n
+				st.FilteredByReason[k.Name] += n
+			}
+		case KindIn:
+			if st != nil {
+				st.In += n
+			}
+		case KindOut:
+			if st != nil {
+				st.Out += n
+				st.OutByLanguage[k.Lang] += n
+			}
+		case KindAccepted:
 			if r.AcceptedByLanguage == nil {
 				r.AcceptedByLanguage = map[string]int64{}
 			}
 			r.Accepted += n
-			r.AcceptedByLanguage[parts[1]] += n
-		case parts[0] == KeyYield && len(parts) == 4:
+			r.AcceptedByLanguage[k.Lang] += n
+		case KindYield:
 			if r.Yields == nil {
 				r.Yields = map[string]map[string]map[string]int64{}
 			}
-			if r.Yields[parts[1]] == nil {
-				r.Yields[parts[1]] = map[string]map[string]int64{}
+			if r.Yields[k.Stage] == nil {
+				r.Yields[k.Stage] = map[string]map[string]int64{}
 			}
-			if r.Yields[parts[1]][parts[2]] == nil {
-				r.Yields[parts[1]][parts[2]] = map[string]int64{}
+			if r.Yields[k.Stage][k.Lang] == nil {
+				r.Yields[k.Stage][k.Lang] = map[string]int64{}
 			}
-			r.Yields[parts[1]][parts[2]][parts[3]] += n
-		case parts[0] == KeyLLM && len(parts) == 4:
-			r.LLM = addUsage(r.LLM, parts[1], parts[2], parts[3], n)
-		case parts[0] == KeyEstimate && len(parts) == 4:
-			r.Estimate = addUsage(r.Estimate, parts[1], parts[2], parts[3], n)
+			r.Yields[k.Stage][k.Lang][k.Name] += n
+		case KindLLM:
+			r.LLM = addUsage(r.LLM, k.Stage, k.Lang, k.Name, n)
+		case KindEstimate:
+			r.Estimate = addUsage(r.Estimate, k.Stage, k.Lang, k.Name, n)
 		}
 	}
 	r.Balanced = r.Read == r.Kept+r.Rejected

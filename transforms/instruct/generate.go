@@ -90,15 +90,13 @@ type generateFn struct {
 
 // outcome is what one candidate's call produced: a pair or a dead letter.
 type outcome struct {
-	lang     string
 	pair     record.Pair
 	rejected *record.Rejected
-	reply    llm.Reply
 }
 
 func (fn *generateFn) Setup(ctx context.Context) error {
 	fn.tmpl = prompts.MustLoad(TemplateGenerate)
-	return fn.w.Setup(ctx, fn.Params.LLM, record.StageGenerate, fn.Params.ProgressEvery)
+	return fn.w.Setup(ctx, fn.Params.LLM, record.StageGenerate, fn.Params.ProgressEvery, funnel.LLMKeys(record.StageGenerate))
 }
 
 func (fn *generateFn) Teardown() error { return fn.w.Teardown() }
@@ -116,23 +114,27 @@ func (fn *generateFn) ProcessElement(ctx context.Context, d record.Doc, total in
 	if fn.Params.Estimate {
 		return fn.estimate(ctx, d.Lang, messages)
 	}
-	fn.w.Add(funnel.InKey(record.StageGenerate)+"/"+d.Lang, fn.Params.Candidates)
+	fn.w.Add(funnel.In(record.StageGenerate, d.Lang).String(), fn.Params.Candidates)
 	for c := 0; c < fn.Params.Candidates; c++ {
-		fn.w.Pool.Go(func() (outcome, error) { return fn.call(d, messages, c) })
+		fn.w.Go(func() (outcome, error) { return fn.call(d, messages, c) })
 	}
-	return fn.emit(fn.w.Pool.Take, emit, reject)
+	return fn.w.Emit(func(o outcome) { o.emit(emit, reject) })
 }
 
 func (fn *generateFn) FinishBundle(_ context.Context, _ int, emit func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
-	if err := fn.emit(fn.w.Pool.Wait, emit, reject); err != nil {
-		return err
+	return fn.w.FinishBundle(func(o outcome) { o.emit(emit, reject) }, counts)
+}
+
+func (o outcome) emit(emit func(record.Pair), reject func(record.Rejected)) {
+	if o.rejected != nil {
+		reject(*o.rejected)
+	} else {
+		emit(o.pair)
 	}
-	fn.w.FlushCounts(counts)
-	return nil
 }
 
 func (fn *generateFn) call(d record.Doc, messages []llm.Message, candidate int) (outcome, error) {
-	reply, failure, err := fn.w.Call(llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: candidate})
+	reply, failure, err := fn.w.Call(d.Lang, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: candidate})
 	if err != nil {
 		return outcome{}, err
 	}
@@ -144,42 +146,27 @@ func (fn *generateFn) call(d record.Doc, messages []llm.Message, candidate int) 
 	if failure != nil {
 		pair.Instruction = reply.Content
 		r := record.RejectPair(pair, record.StageGenerate, failure.Reason, failure.Detail)
-		return outcome{lang: d.Lang, rejected: &r, reply: reply}, nil
+		return outcome{rejected: &r}, nil
 	}
 	pair.Instruction = CleanInstruction(reply.Content)
-	return outcome{lang: d.Lang, pair: pair, reply: reply}, nil
+	return outcome{pair: pair}, nil
 }
 
 func (fn *generateFn) estimate(ctx context.Context, lang string, messages []llm.Message) error {
-	prefix := "estimate/generate/" + lang + "/"
 	for c := 0; c < fn.Params.Candidates; c++ {
 		cached, prompt, completion, err := fn.w.Client.Estimate(ctx, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: c})
 		if err != nil {
 			return err
 		}
 		if cached {
-			fn.w.Add(prefix+"cache_hits", 1)
+			fn.w.Add(funnel.Estimate(record.StageGenerate, lang, llm.CountCacheHits).String(), 1)
 			continue
 		}
-		fn.w.Add(prefix+"requests", 1)
-		fn.w.Add(prefix+"prompt_tokens", prompt)
-		fn.w.Add(prefix+"completion_tokens", completion)
+		fn.w.Add(funnel.Estimate(record.StageGenerate, lang, llm.CountRequests).String(), 1)
+		fn.w.Add(funnel.Estimate(record.StageGenerate, lang, llm.CountPromptTokens).String(), prompt)
+		fn.w.Add(funnel.Estimate(record.StageGenerate, lang, llm.CountCompletionTokens).String(), completion)
 	}
 	return nil
-}
-
-// emit emits the finished outcomes that take returns, and counts their usage.
-func (fn *generateFn) emit(take func() ([]outcome, error), emit func(record.Pair), reject func(record.Rejected)) error {
-	done, err := take()
-	for _, o := range done {
-		if o.rejected != nil {
-			reject(*o.rejected)
-		} else {
-			emit(o.pair)
-		}
-		fn.w.CountUsage(o.lang, o.reply, o.rejected != nil)
-	}
-	return err
 }
 
 // examples picks the few-shot examples for a document: those in its language first.

@@ -79,7 +79,6 @@ type judged struct {
 	pair     record.Pair
 	label    string // good, flawed, or "" when rejected
 	rejected *record.Rejected
-	replies  []llm.Reply
 	failed   bool // the model layer failed the last call (its reason is the dead letter's)
 	yields   []string
 }
@@ -87,7 +86,7 @@ type judged struct {
 func (fn *judgeFn) Setup(ctx context.Context) error {
 	fn.judge, fn.reask = prompts.MustLoad(TemplateJudge), prompts.MustLoad(TemplateReask)
 	fn.stage = record.StageJudge(fn.Params.Round)
-	return fn.w.Setup(ctx, fn.Params.LLM, fn.stage, fn.Params.ProgressEvery)
+	return fn.w.Setup(ctx, fn.Params.LLM, fn.stage, fn.Params.ProgressEvery, funnel.LLMKeys(fn.stage))
 }
 
 func (fn *judgeFn) Teardown() error { return fn.w.Teardown() }
@@ -97,50 +96,38 @@ func (fn *judgeFn) StartBundle(context.Context, func(record.Pair), func(record.P
 }
 
 func (fn *judgeFn) ProcessElement(_ context.Context, p record.Pair, good, flawed func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
-	fn.w.Add(funnel.InKey(fn.stage)+"/"+p.Lang, 1)
-	fn.w.Pool.Go(func() (judged, error) { return fn.run(p) })
-	return fn.emit(fn.w.Pool.Take, good, flawed, reject)
+	fn.w.Add(funnel.In(fn.stage, p.Lang).String(), 1)
+	fn.w.Go(func() (judged, error) { return fn.run(p) })
+	return fn.w.Emit(func(j judged) { fn.emit(j, good, flawed, reject) })
 }
 
 func (fn *judgeFn) FinishBundle(_ context.Context, good, flawed func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
-	if err := fn.emit(fn.w.Pool.Wait, good, flawed, reject); err != nil {
-		return err
-	}
-	fn.w.FlushCounts(counts)
-	return nil
+	return fn.w.FinishBundle(func(j judged) { fn.emit(j, good, flawed, reject) }, counts)
 }
 
-func (fn *judgeFn) emit(take func() ([]judged, error), good, flawed func(record.Pair), reject func(record.Rejected)) error {
-	done, err := take()
-	for _, j := range done {
-		for i, r := range j.replies {
-			fn.w.CountUsage(j.pair.Lang, r, j.failed && i == len(j.replies)-1)
-		}
-		for _, y := range j.yields {
-			fn.w.Add("yield/"+fn.stage+"/"+j.pair.Lang+"/"+y, 1)
-		}
-		switch {
-		case j.rejected != nil:
-			reject(*j.rejected)
-		case j.label == string(Good):
-			fn.w.Add(funnel.OutKey(fn.stage)+"/"+j.pair.Lang, 1)
-			good(j.pair)
-		default:
-			fn.w.Add(funnel.OutKey(fn.stage)+"/"+j.pair.Lang, 1)
-			flawed(j.pair)
-		}
+func (fn *judgeFn) emit(j judged, good, flawed func(record.Pair), reject func(record.Rejected)) {
+	for _, y := range j.yields {
+		fn.w.Add(funnel.Yield(fn.stage, j.pair.Lang, y).String(), 1)
 	}
-	return err
+	switch {
+	case j.rejected != nil:
+		reject(*j.rejected)
+	case j.label == string(Good):
+		fn.w.Add(funnel.Out(fn.stage, j.pair.Lang).String(), 1)
+		good(j.pair)
+	default:
+		fn.w.Add(funnel.Out(fn.stage, j.pair.Lang).String(), 1)
+		flawed(j.pair)
+	}
 }
 
-// call makes one judge call for j, records its reply, and when the model layer fails it,
-// makes j the failure's dead letter. err is a failure of the job's environment.
+// call makes one judge call for j, and when the model layer fails it, makes j the
+// failure's dead letter. err is a failure of the job's environment.
 func (fn *judgeFn) call(j *judged, req llm.ChatRequest) (llm.Reply, error) {
-	reply, f, err := fn.w.Call(req)
+	reply, f, err := fn.w.Call(j.pair.Lang, req)
 	if err != nil {
 		return reply, err
 	}
-	j.replies = append(j.replies, reply)
 	if f != nil {
 		r := record.RejectPair(j.pair, fn.stage, f.Reason, f.Detail)
 		j.rejected, j.failed = &r, true

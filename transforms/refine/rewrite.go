@@ -54,13 +54,12 @@ type rewriteFn struct {
 type rewritten struct {
 	pair     record.Pair
 	rejected *record.Rejected
-	reply    llm.Reply
 }
 
 func (fn *rewriteFn) Setup(ctx context.Context) error {
 	fn.tmpl = prompts.MustLoad(TemplateRewrite)
 	fn.stage = record.StageRewrite(fn.Params.Round)
-	return fn.w.Setup(ctx, fn.Params.LLM, fn.stage, fn.Params.ProgressEvery)
+	return fn.w.Setup(ctx, fn.Params.LLM, fn.stage, fn.Params.ProgressEvery, funnel.LLMKeys(fn.stage))
 }
 
 func (fn *rewriteFn) Teardown() error { return fn.w.Teardown() }
@@ -70,31 +69,22 @@ func (fn *rewriteFn) StartBundle(context.Context, func(record.Pair), func(record
 }
 
 func (fn *rewriteFn) ProcessElement(_ context.Context, p record.Pair, emit func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
-	fn.w.Add(funnel.InKey(fn.stage)+"/"+p.Lang, 1)
-	fn.w.Pool.Go(func() (rewritten, error) { return fn.run(p) })
-	return fn.emit(fn.w.Pool.Take, emit, reject)
+	fn.w.Add(funnel.In(fn.stage, p.Lang).String(), 1)
+	fn.w.Go(func() (rewritten, error) { return fn.run(p) })
+	return fn.w.Emit(func(r rewritten) { fn.emit(r, emit, reject) })
 }
 
 func (fn *rewriteFn) FinishBundle(_ context.Context, emit func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
-	if err := fn.emit(fn.w.Pool.Wait, emit, reject); err != nil {
-		return err
-	}
-	fn.w.FlushCounts(counts)
-	return nil
+	return fn.w.FinishBundle(func(r rewritten) { fn.emit(r, emit, reject) }, counts)
 }
 
-func (fn *rewriteFn) emit(take func() ([]rewritten, error), emit func(record.Pair), reject func(record.Rejected)) error {
-	done, err := take()
-	for _, r := range done {
-		fn.w.CountUsage(r.pair.Lang, r.reply, r.rejected != nil && r.reply.Content == "")
-		if r.rejected != nil {
-			reject(*r.rejected)
-			continue
-		}
-		fn.w.Add(funnel.OutKey(fn.stage)+"/"+r.pair.Lang, 1)
-		emit(r.pair)
+func (fn *rewriteFn) emit(r rewritten, emit func(record.Pair), reject func(record.Rejected)) {
+	if r.rejected != nil {
+		reject(*r.rejected)
+		return
 	}
-	return err
+	fn.w.Add(funnel.Out(fn.stage, r.pair.Lang).String(), 1)
+	emit(r.pair)
 }
 
 func (fn *rewriteFn) run(p record.Pair) (rewritten, error) {
@@ -107,11 +97,11 @@ func (fn *rewriteFn) run(p record.Pair) (rewritten, error) {
 	if err != nil {
 		return rewritten{}, err
 	}
-	reply, f, err := fn.w.Call(llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: msgs})
+	reply, f, err := fn.w.Call(p.Lang, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: msgs})
 	if err != nil {
 		return rewritten{}, err
 	}
-	out := rewritten{pair: p, reply: reply}
+	out := rewritten{pair: p}
 	if f != nil {
 		r := record.RejectPair(p, fn.stage, f.Reason, f.Detail)
 		out.rejected = &r

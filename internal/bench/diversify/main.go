@@ -21,6 +21,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
+	_ "github.com/xinstruct/xinstruct/embeddings/local" // the --embedder the bench uses
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
