@@ -4,8 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/xinstruct/xinstruct/io/docio"
+	"github.com/xinstruct/xinstruct/io/publish"
 	"github.com/xinstruct/xinstruct/runners/launch"
 )
 
@@ -98,7 +101,12 @@ func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags
 	// Fail before launching on an input that matches nothing: on a cluster that error
 	// would otherwise arrive minutes later from a worker.
 	if _, err := docio.Match(ctx, cfg.Input); err != nil {
+		for _, g := range cfg.Input {
+			if fi, serr := os.Stat(g); serr == nil && fi.IsDir() {
+				return cfg, fmt.Errorf("--input=%s is a directory; give globs of files, e.g. --input='%s'", g, filepath.Join(g, "*.jsonl"))
+			}
+		}
 		return cfg, err
 	}
-	return cfg, nil
+	return cfg, publish.CheckWritable(ctx, cfg.Output, cfg.RunID)
 }

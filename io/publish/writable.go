@@ -1,0 +1,34 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/xinstruct/xinstruct/internal/fsx"
+)
+
+// CheckWritable makes sure the run can write below output before anything is launched:
+// a local output that is a file, or a prefix the launcher cannot write, fails here in a
+// line instead of on a worker after ingest. It writes and removes a small probe file in
+// the run's temporary directory.
+func CheckWritable(ctx context.Context, output, runID string) error {
+	if fsx.IsLocal(output) {
+		if fi, err := os.Stat(output); err == nil && !fi.IsDir() {
+			return fmt.Errorf("--output=%s is a file, not a directory", output)
+		}
+	}
+	fsys, err := fsx.Open(ctx, output)
+	if err != nil {
+		return fmt.Errorf("--output=%s: %v", output, err)
+	}
+	defer fsys.Close()
+	probe := fsx.Join(TempDir(output, runID), ".write-probe")
+	if err := fsx.WriteFileAtomic(ctx, fsys, probe, []byte(runID+"\n")); err != nil {
+		return fmt.Errorf("--output=%s is not writable: %v", output, err)
+	}
+	if err := fsx.RemoveTree(ctx, fsys, TempDir(output, runID)); err != nil {
+		return fmt.Errorf("--output=%s: removing the write probe: %v", output, err)
+	}
+	return nil
+}

@@ -1,0 +1,33 @@
+package publish
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckWritable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	if err := CheckWritable(ctx, out, "r1"); err != nil {
+		t.Fatalf("a new output directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, TempRoot, "r1")); !os.IsNotExist(err) {
+		t.Errorf("the probe's directory was left behind: %v", err)
+	}
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	if err := CheckWritable(ctx, file, "r1"); err == nil || !strings.Contains(err.Error(), "is a file") {
+		t.Errorf("an output that is a file: %v", err)
+	}
+	if os.Getuid() != 0 { // root writes anywhere
+		ro := filepath.Join(dir, "ro")
+		os.Mkdir(ro, 0o555)
+		if err := CheckWritable(ctx, ro, "r1"); err == nil || !strings.Contains(err.Error(), "not writable") {
+			t.Errorf("a read-only output: %v", err)
+		}
+	}
+}
