@@ -259,4 +259,3 @@ func noSecretIn(t *testing.T, dir, secret string) {
 		return nil
 	})
 }
-
