@@ -13,6 +13,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/io/lease"
 )
 
 func init() {
@@ -29,6 +30,7 @@ type publishFn struct {
 	TempDir    string
 	Card       CardInfo
 	Invalidate []string
+	RunID      string
 }
 
 func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*File) bool, stats func(*LangStats) bool, emit func(File)) error {
@@ -77,6 +79,11 @@ func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*F
 		return err
 	}
 	files = append(files, card)
+	if fn.RunID != "" {
+		if err := lease.Check(ctx, fn.Output, fn.RunID); err != nil {
+			return fmt.Errorf("dataset: %v", err)
+		}
+	}
 	return publishFiles(ctx, fsys, final, files, emit)
 }
 

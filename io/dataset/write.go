@@ -26,6 +26,9 @@ type Params struct {
 	// Invalidate lists files below Output removed before anything is published (the
 	// previous run's _SUCCESS), so that no manifest vouches for a half-replaced dataset.
 	Invalidate []string
+	// RunID, when set, must hold the output's lease (io/lease) when the files are
+	// published.
+	RunID string
 }
 
 // Dir is the dataset's directory below the output prefix.
@@ -45,7 +48,7 @@ func Write(s beam.Scope, p Params, rows, stats beam.PCollection) beam.PCollectio
 	}
 	byLang := beam.GroupByKey(s, beam.ParDo(s, keyedRow, rows))
 	temps := beam.ParDo(s, &writeLangFn{TempDir: fsx.Join(p.TempDir, Dir)}, byLang)
-	return beam.ParDo(s, &publishFn{Output: p.Output, TempDir: fsx.Join(p.TempDir, Dir), Card: p.Card, Invalidate: p.Invalidate},
+	return beam.ParDo(s, &publishFn{Output: p.Output, TempDir: fsx.Join(p.TempDir, Dir), Card: p.Card, Invalidate: p.Invalidate, RunID: p.RunID},
 		beam.Impulse(s), beam.SideInput{Input: temps}, beam.SideInput{Input: stats})
 }
 

@@ -35,6 +35,13 @@ type Holder struct {
 // Expired reports whether h stopped renewing longer than its TTL ago.
 func (h Holder) Expired(now time.Time) bool { return now.After(h.Renewed.Add(h.TTL)) }
 
+// deadHere reports whether h was taken by a process of this host that is gone: a run
+// killed here need not block the re-run until its lease expires.
+func (h Holder) deadHere() bool {
+	host, _ := os.Hostname()
+	return h.Host == host && h.PID > 0 && !processAlive(h.PID)
+}
+
 // HeldError is Acquire's answer when another live run holds the prefix.
 type HeldError struct {
 	Output string
@@ -53,8 +60,8 @@ var ErrLost = errors.New("lease: lost")
 // backend stores the lease object with the preconditions the lease needs. version is
 // opaque (a GCS generation, or the bytes read locally).
 type backend interface {
-	create(ctx context.Context, data []byte) (version any, err error) // fails with errExists if it exists
-	read(ctx context.Context) (data []byte, version any, err error)   // errNotExist if absent
+	create(ctx context.Context, data []byte) (version any, err error)   // fails with errExists if it exists
+	read(ctx context.Context) (data []byte, version any, err error)     // errNotExist if absent
 	replace(ctx context.Context, data []byte, version any) (any, error) // fails with errChanged unless still at version
 	remove(ctx context.Context, version any) error
 	close() error
@@ -109,7 +116,7 @@ func acquire(ctx context.Context, b backend, output, runID string, ttl time.Dura
 			return nil, fmt.Errorf("lease: reading %s/%s: %v", output, File, err)
 		}
 		var h Holder
-		if json.Unmarshal(cur, &h) == nil && !h.Expired(time.Now()) && h.RunID != runID {
+		if json.Unmarshal(cur, &h) == nil && !h.Expired(time.Now()) && !h.deadHere() && h.RunID != runID {
 			return nil, &HeldError{Output: output, Holder: h}
 		}
 		// Expired, unreadable, or our own: take it over, unless someone else did first.

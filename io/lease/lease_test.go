@@ -2,8 +2,11 @@ package lease
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -105,4 +108,32 @@ func TestKeepAliveOutlivesTheTTL(t *testing.T) {
 	}
 	stop()
 	l.Release(ctx)
+}
+
+// TestKilledRunDoesNotBlockHere: a lease whose holder was a process of this host that is
+// gone is taken at once, without waiting for its TTL.
+func TestKilledRunDoesNotBlockHere(t *testing.T) {
+	ctx := context.Background()
+	output := filepath.Join(t.TempDir(), "out")
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no true command")
+	}
+	host, _ := os.Hostname()
+	dead := Holder{RunID: "killed", Host: host, PID: cmd.Process.Pid, Started: time.Now(), Renewed: time.Now(), TTL: time.Hour}
+	data, _ := json.Marshal(dead)
+	os.MkdirAll(output, 0o755)
+	os.WriteFile(filepath.Join(output, File), data, 0o644)
+	l, err := Acquire(ctx, output, "next", time.Minute)
+	if err != nil {
+		t.Fatalf("a dead local holder blocked the next run: %v", err)
+	}
+	l.Release(ctx)
+	// The same holder on another host is respected until its TTL.
+	dead.Host = "elsewhere"
+	data, _ = json.Marshal(dead)
+	os.WriteFile(filepath.Join(output, File), data, 0o644)
+	if _, err := Acquire(ctx, output, "next", time.Minute); !errors.As(err, new(*HeldError)) {
+		t.Errorf("a holder on another host was taken over: %v", err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // localBackend keeps the lease in a local file. Its version is the content last written:
@@ -25,18 +26,20 @@ func (b localBackend) create(_ context.Context, data []byte) (any, error) {
 	if err := os.MkdirAll(filepath.Dir(b.path), 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(b.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if errors.Is(err, fs.ErrExist) {
+	// Written whole under a temporary name, then linked to the lease's name: a link fails
+	// if the name exists, so the create is exclusive, and no reader ever sees a lease
+	// half written (which it would take for a corrupt one and take over).
+	tmp := fmt.Sprintf("%s.%d.%d.new", b.path, os.Getpid(), time.Now().UnixNano())
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, b.path); errors.Is(err, fs.ErrExist) {
 		return nil, errExists
 	} else if err != nil {
 		return nil, err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(b.path)
-		return nil, err
-	}
-	return data, f.Close()
+	return data, nil
 }
 
 func (b localBackend) read(context.Context) ([]byte, any, error) {

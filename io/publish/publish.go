@@ -13,6 +13,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/io/lease"
 )
 
 // Run says which run is published, and where.
@@ -90,6 +91,11 @@ func Publish(ctx context.Context, run Run, outputs []OutputDir, files []File, v 
 	if err := run.validate(); err != nil {
 		return Manifest{}, fmt.Errorf("publish: %v", err)
 	}
+	// A run whose lease another run took must not publish over that run's files, not
+	// even a _FAILURE.
+	if err := lease.Check(ctx, run.Output, run.RunID); err != nil {
+		return Manifest{}, fmt.Errorf("publish: %w", err)
+	}
 	fsys, err := fsx.Open(ctx, run.Output)
 	if err != nil {
 		return Manifest{}, err
@@ -119,6 +125,9 @@ func Publish(ctx context.Context, run Run, outputs []OutputDir, files []File, v 
 	}
 	if err := fsx.Remove(ctx, fsys, fsx.Join(run.Output, FailureFile)); err != nil {
 		return m, fmt.Errorf("publish: removing an earlier %s: %v", FailureFile, err)
+	}
+	if err := lease.Check(ctx, run.Output, run.RunID); err != nil {
+		return m, fmt.Errorf("publish: %w", err)
 	}
 	if err := writeJSON(ctx, fsys, fsx.Join(run.Output, SuccessFile), m); err != nil {
 		return m, err

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/io/lease"
 )
 
 func init() {
@@ -31,6 +32,10 @@ type CommitParams struct {
 	// previous run's _SUCCESS manifest): while the commit is under way, no manifest
 	// vouches for the directory.
 	Invalidate []string
+	// RunID, when set, is the run that must hold the output's lease (io/lease): the commit
+	// checks it before it removes or renames anything, so that a run whose lease expired
+	// and was taken by another cannot overwrite the other's files.
+	RunID string
 }
 
 // Commit publishes temporary files under their final names. It takes PCollection<File>
@@ -41,7 +46,7 @@ func Commit(s beam.Scope, p CommitParams, temps beam.PCollection) beam.PCollecti
 	if p.Prefix == "" {
 		panic("shardio.Commit: Prefix is empty")
 	}
-	return beam.ParDo(s, &commitFn{Prefix: p.Prefix, Ext: p.Ext, OwnedDirs: p.OwnedDirs, Invalidate: p.Invalidate},
+	return beam.ParDo(s, &commitFn{Prefix: p.Prefix, Ext: p.Ext, OwnedDirs: p.OwnedDirs, Invalidate: p.Invalidate, RunID: p.RunID},
 		beam.Impulse(s), beam.SideInput{Input: temps})
 }
 
@@ -83,6 +88,7 @@ type commitFn struct {
 	Ext        string
 	OwnedDirs  []string
 	Invalidate []string
+	RunID      string
 }
 
 func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, temps func(*File) bool, emit func(File)) error {
@@ -92,6 +98,11 @@ func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, temps func(*Fi
 		all = append(all, f)
 	}
 	plan := planRenames(fn.Prefix, fn.Ext, all)
+	if fn.RunID != "" {
+		if err := lease.Check(ctx, fn.Prefix, fn.RunID); err != nil {
+			return fmt.Errorf("shardio.Commit: %v", err)
+		}
+	}
 
 	fs, err := fsx.Open(ctx, fn.Prefix)
 	if err != nil {

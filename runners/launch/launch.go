@@ -13,6 +13,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
+	"github.com/xinstruct/xinstruct/io/lease"
 	"github.com/xinstruct/xinstruct/io/llm"
 )
 
@@ -24,6 +25,10 @@ type Job interface {
 	Models() []Model
 	// ReportPath is where the run's report will be, for a launcher that does not wait.
 	ReportPath() string
+	// Output is the prefix the run writes, and RunID the run: the launcher takes the
+	// prefix's lease (io/lease) for the run before anything is written.
+	Output() string
+	RunID() string
 	// Outcome reads what the run published, after the runner said it ended. ok is
 	// false when the run failed or published nothing of this run; line says why (or, on
 	// success, what to read) in one line; summary is what a person reads after a
@@ -48,6 +53,9 @@ const (
 // it never returns from there), builds the job with setup, checks each of its models
 // with one real call unless --skip_preflight, runs it and exits with the job's outcome.
 func Main(name string, setup func(ctx context.Context, run Run) (Job, error)) {
+	var opts Options
+	flag.DurationVar(&opts.LeaseTTL, "lease_ttl", 2*time.Minute, "a run's lease on --output expires this long after its last renewal (the launcher renews it every third of that while the job runs)")
+	flag.DurationVar(&opts.WaitForLease, "wait_for_lease", 0, "when another live run holds --output, wait up to this long for it instead of failing at once")
 	skipPreflight := flag.Bool("skip_preflight", false, "do not check each model with one real call before launching (for launchers that cannot reach an endpoint only the workers reach)")
 	flag.Parse()
 	beam.Init() // first: a worker re-executes this binary and must not reach the launcher code
@@ -67,12 +75,62 @@ func Main(name string, setup func(ctx context.Context, run Run) (Job, error)) {
 			fail(name, ExitFailed, "pre-flight: "+err.Error())
 		}
 	}
-	os.Exit(Execute(ctx, name, job, os.Stdout, os.Stderr))
+	os.Exit(Execute(ctx, name, job, opts, os.Stdout, os.Stderr))
 }
 
-// Execute runs job and returns the exit code, after printing its summary to stdout or a
-// one-line reason to stderr.
-func Execute(ctx context.Context, name string, job Job, stdout, stderr io.Writer) int {
+// Options are the launcher's own settings.
+type Options struct {
+	LeaseTTL     time.Duration // 0: two minutes
+	WaitForLease time.Duration // 0: fail at once when another run holds the output
+}
+
+// Execute takes the output's lease, runs job and returns the exit code, after printing
+// its summary to stdout or a one-line reason to stderr.
+func Execute(ctx context.Context, name string, job Job, opts Options, stdout, stderr io.Writer) int {
+	l, err := takeLease(ctx, job, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %s\n", name, err)
+		return ExitFailed
+	}
+	lost := make(chan error, 1)
+	stopRenewing := l.KeepAlive(ctx, func(err error) { lost <- err })
+	code := execute(ctx, name, job, stdout, stderr)
+	stopRenewing()
+	select {
+	case err := <-lost:
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		code = ExitFailed
+	default:
+	}
+	if !submittedOnly() {
+		// A job still running on a cluster keeps the prefix until the lease expires.
+		l.Release(ctx)
+	}
+	return code
+}
+
+// takeLease takes the output's lease, waiting up to opts.WaitForLease for a live holder.
+func takeLease(ctx context.Context, job Job, opts Options) (*lease.Lease, error) {
+	ttl := opts.LeaseTTL
+	if ttl <= 0 {
+		ttl = 2 * time.Minute
+	}
+	deadline := time.Now().Add(opts.WaitForLease)
+	for {
+		l, err := lease.Acquire(ctx, job.Output(), job.RunID(), ttl)
+		var held *lease.HeldError
+		if err == nil || !errors.As(err, &held) || time.Now().After(deadline) {
+			return l, err
+		}
+		select {
+		case <-time.After(min(5*time.Second, time.Until(deadline)+time.Millisecond)):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func execute(ctx context.Context, name string, job Job, stdout, stderr io.Writer) int {
 	p, s := beam.NewPipelineWithRoot()
 	job.Build(s)
 	if err := beamx.Run(ctx, p); err != nil {

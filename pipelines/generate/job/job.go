@@ -57,6 +57,12 @@ func (j *Job) ReportPath() string {
 	return fsx.Join(j.cfg.Output, FunnelFile)
 }
 
+// Output is the prefix the job writes.
+func (j *Job) Output() string { return j.cfg.Output }
+
+// RunID names the run.
+func (j *Job) RunID() string { return j.cfg.RunID }
+
 func (j *Job) estimate() bool { return j.cfg.Generate.Estimate && j.cfg.StopAfter != StageIngest }
 
 // Outcome reads what this run published: its manifest (_SUCCESS or _FAILURE) and

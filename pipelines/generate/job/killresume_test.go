@@ -61,19 +61,10 @@ func TestKillAndResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the job's binary and runs it five times")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH: this test builds the job's binary")
-	}
 	const variantsPerDoc = 14 // x the sample's 30 good documents
 	tmp := t.TempDir()
-
+	bin := generateBinary(t)
 	start := time.Now()
-	bin := filepath.Join(tmp, "generate")
-	if b, err := exec.Command(goTool, "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	t.Logf("build %v", time.Since(start).Round(time.Millisecond))
 
 	in := filepath.Join(tmp, "in")
 	written := writeKillResumeCorpus(t, in, variantsPerDoc)

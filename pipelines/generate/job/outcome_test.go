@@ -81,7 +81,7 @@ func execute(t *testing.T, cfg Config, preflight bool) (code int, stdout, stderr
 		}
 	}
 	var out, errOut bytes.Buffer
-	code = launch.Execute(context.Background(), "generate", j, &out, &errOut)
+	code = launch.Execute(context.Background(), "generate", j, launch.Options{}, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

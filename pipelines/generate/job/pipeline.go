@@ -61,7 +61,7 @@ func Build(s beam.Scope, cfg Config) Result {
 			ds := s.Scope("Dataset")
 			rows, stats := diversify.ForDataset(ds, div)
 			datasetFiles = dataset.Write(ds, dataset.Params{Output: cfg.Output, TempDir: temp, Card: cfg.card(),
-				Invalidate: []string{SuccessFile}}, rows, stats)
+				Invalidate: []string{SuccessFile}, RunID: cfg.RunID}, rows, stats)
 		}
 	}
 
@@ -76,7 +76,7 @@ func Build(s beam.Scope, cfg Config) Result {
 	lines = append(lines, recordio.FormatRejected(s, allRejected))
 	temps := shardio.Write(s, shardio.WriteParams{TempDir: fsx.Join(temp, "out"), Ext: ".jsonl", MaxShardBytes: cfg.MaxShardBytes},
 		beam.Flatten(s, lines...))
-	shards := shardio.Commit(s, shardio.CommitParams{Prefix: cfg.Output, Ext: ".jsonl", OwnedDirs: owned, Invalidate: []string{SuccessFile}}, temps)
+	shards := shardio.Commit(s, shardio.CommitParams{Prefix: cfg.Output, Ext: ".jsonl", OwnedDirs: owned, Invalidate: []string{SuccessFile}, RunID: cfg.RunID}, temps)
 	finalize(s, cfg, shards, datasetFiles, allCounts)
 	return Result{Kept: kept, Rejected: allRejected, Counts: allCounts}
 }

@@ -18,7 +18,13 @@ import (
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 
-func TestMain(m *testing.M) { ptest.Main(m) }
+func TestMain(m *testing.M) {
+	code := ptest.MainRet(m)
+	if built.bin != "" {
+		os.RemoveAll(filepath.Dir(built.bin))
+	}
+	os.Exit(code)
+}
 
 // runJob builds and runs the job on ptest's runner (prism by default) and returns its outputs.
 func runJob(t *testing.T, cfg Config) jobOutput {
