@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +28,7 @@ type Client struct {
 	limits *limits
 	budget *budget
 	slots  chan struct{}
+	redact redactor // built from the key: every Failure, error and log line goes through it
 }
 
 // New builds a Client for cfg, reading the API key from the environment.
@@ -52,6 +54,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		limits: sharedLimits(cfg.BaseURL, cfg.Model, cfg.RPM, cfg.TPM),
 		budget: sharedBudget(cfg.RunID, cfg.MaxRequests, cfg.MaxCost),
 		slots:  sharedSlots(cfg.BaseURL, cfg.Model, cfg.MaxInFlight),
+		redact: newRedactor(os.Getenv(APIKeyEnv)),
 	}, nil
 }
 
@@ -138,15 +141,17 @@ func (c *Client) key(r ChatRequest) string {
 // Chat returns the model's answer to r: from the store when it has one, otherwise from
 // the model, stored before Chat returns. A *Failure (see AsFailure) means the element
 // should be dead-lettered; any other error is a failure of the job's environment (the
-// store, offline mode) and should fail the bundle.
-func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, error) {
+// store, offline mode) and should fail the bundle. Neither holds the API key, nor any
+// credential a server echoed.
+func (c *Client) Chat(ctx context.Context, r ChatRequest) (reply Reply, f *Failure, err error) {
+	defer func() { f, err = c.redact.failure(f), c.redact.error(err) }()
 	key := c.key(r)
 	if e, ok, err := c.store.Get(ctx, key); err != nil && !(store.IsCorrupt(err) && !c.cfg.Offline) {
 		return Reply{}, nil, fmt.Errorf("llm: reading the response store: %v", err)
 	} else if err != nil {
 		// Only a machine crash mid-write (without --store_fsync) or a damaged disk makes a
 		// corrupt entry: ask again, and the new answer replaces it.
-		slog.Warn("llm: corrupt response store entry; asking the model again", "error", err)
+		slog.Warn("llm: corrupt response store entry; asking the model again", "error", c.redact.string(err.Error()))
 	} else if ok && e.Placeholder == c.cfg.Placeholder {
 		reply, f := c.replyFrom(e, true, 0)
 		return reply, f, nil
@@ -176,7 +181,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, erro
 		PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens,
 		CreatedAt: time.Now().UTC(), Placeholder: c.cfg.Placeholder, Endpoint: c.endpoint()}
 	for _, ch := range resp.Choices {
-		e.Content = append(e.Content, ch.Message.Content)
+		e.Content = append(e.Content, c.redact.stored(ch.Message.Content))
 		e.FinishReason = append(e.FinishReason, string(ch.FinishReason))
 	}
 	c.budget.settle(worst, c.cfg.Price.Cost(e.PromptTokens, e.CompletionTokens))
@@ -185,7 +190,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, erro
 	if err := c.store.Put(ctx, e); err != nil {
 		return Reply{}, nil, fmt.Errorf("llm: writing the response store: %v", err)
 	}
-	reply, f := c.replyFrom(e, false, retries)
+	reply, f = c.replyFrom(e, false, retries)
 	reply.Attempts = retries + 1
 	return reply, f, nil
 }
