@@ -153,8 +153,17 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (reply Reply, f *Failu
 		// corrupt entry: ask again, and the new answer replaces it.
 		slog.Warn("llm: corrupt response store entry; asking the model again", "error", c.redact.string(err.Error()))
 	} else if ok && e.Placeholder == c.cfg.Placeholder {
-		reply, f := c.replyFrom(e, true, 0)
-		return reply, f, nil
+		if bad := unusableChat(e); bad == "" {
+			reply, f := c.replyFrom(e, true, 0)
+			return reply, f, nil
+		} else if c.cfg.Offline {
+			return Reply{}, nil, fmt.Errorf("llm: offline, and the response store %s has an unusable entry for request %s (%s; template %s, model %s): run once online to replace it",
+				c.cfg.Store, key, bad, r.Template, c.cfg.Model)
+		} else {
+			// Parsed, but no answer in it: a store written by an older version, or by hand.
+			// Trusting it would dead-letter the element on every run without asking again.
+			slog.Warn("llm: unusable response store entry; asking the model again", "key", key, "problem", bad)
+		}
 	}
 	if c.cfg.Offline {
 		return Reply{}, nil, fmt.Errorf("llm: offline, and the response store %s has no answer for request %s (template %s, model %s): run once online, or point --response_store at the store that has it",
@@ -193,6 +202,21 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (reply Reply, f *Failu
 	reply, f = c.replyFrom(e, false, retries)
 	reply.Attempts = retries + 1
 	return reply, f, nil
+}
+
+// unusableChat says what makes a stored chat entry unusable, or "" if nothing does: no
+// content, finish reasons that do not pair with the contents, or an empty first answer
+// that was not cut (by max_tokens or a content filter, which are failures worth keeping).
+func unusableChat(e store.Entry) string {
+	switch {
+	case len(e.Content) == 0:
+		return "no content"
+	case len(e.FinishReason) != len(e.Content):
+		return fmt.Sprintf("%d finish reasons for %d contents", len(e.FinishReason), len(e.Content))
+	case e.Content[0] == "" && e.FinishReason[0] != string(openai.FinishReasonLength) && e.FinishReason[0] != string(openai.FinishReasonContentFilter):
+		return fmt.Sprintf("empty content with finish_reason %q", e.FinishReason[0])
+	}
+	return ""
 }
 
 // replyFrom turns a stored entry into a reply, or into the failure it records: an
@@ -262,7 +286,7 @@ func (c *Client) send(ctx context.Context, r ChatRequest, promptTokens int) (res
 func (c *Client) Estimate(ctx context.Context, r ChatRequest) (cached bool, promptTokens, maxCompletionTokens int, err error) {
 	if e, ok, err := c.store.Get(ctx, c.key(r)); err != nil {
 		return false, 0, 0, fmt.Errorf("llm: reading the response store: %v", err)
-	} else if ok && e.Placeholder == c.cfg.Placeholder {
+	} else if ok && e.Placeholder == c.cfg.Placeholder && unusableChat(e) == "" {
 		return true, 0, 0, nil
 	}
 	return false, approxTokens(r.Messages), c.cfg.Sampling.MaxTokens, nil
