@@ -29,6 +29,8 @@ type Client struct {
 	budget *budget
 	slots  chan struct{}
 	redact redactor // built from the key: every Failure, error and log line goes through it
+	// progress counts retries as they happen (ReportTo); nil: none
+	progress *Progress
 }
 
 // New builds a Client for cfg, reading the API key from the environment.
@@ -70,6 +72,11 @@ func (c *Client) endpoint() string {
 	}
 	return u
 }
+
+// ReportTo makes c count its calls' retries, and the calls waiting to retry, in p as
+// they happen, and report a stage stalled by rate limits (see Progress). Call it before
+// the calls start.
+func (c *Client) ReportTo(p *Progress) { c.progress = p }
 
 // Close releases the store.
 func (c *Client) Close() error { return c.store.Close() }

@@ -25,6 +25,7 @@ func withRetries[T any](ctx context.Context, c *Client, tokens int, call func(co
 		var done func()
 		ans, retryAfter, done, err = attemptInSlot(ctx, c, call)
 		if err == nil {
+			c.progress.answered()
 			return ans, attempt, done, nil, nil
 		}
 		done()
@@ -42,9 +43,12 @@ func withRetries[T any](ctx context.Context, c *Client, tokens int, call func(co
 		} else if counted++; counted > c.cfg.MaxRetries {
 			return ans, attempt, release, &Failure{Reason: ReasonGaveUp, Detail: err.Error()}, nil
 		}
+		waited := c.progress.retrying(redactedURL(c.endpoint()), rateLimited(err), retryAfter)
 		select {
 		case <-time.After(c.cfg.Backoff.Delay(attempt+1, retryAfter)):
+			waited()
 		case <-ctx.Done():
+			waited()
 			return ans, attempt, release, nil, ctx.Err()
 		}
 	}
