@@ -27,7 +27,7 @@ type Client struct {
 	store  store.Store
 	limits *limits
 	budget *budget
-	slots  chan struct{}
+	slots  *slots   // shared by every Client of the process
 	redact redactor // built from the key: every Failure, error and log line goes through it
 	// progress counts retries as they happen (ReportTo); nil: none
 	progress *Progress
@@ -55,7 +55,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		store:  st,
 		limits: sharedLimits(cfg.BaseURL, cfg.Model, cfg.RPM, cfg.TPM),
 		budget: sharedBudget(cfg.RunID, cfg.MaxRequests, cfg.MaxCost),
-		slots:  sharedSlots(cfg.BaseURL, cfg.Model, cfg.MaxInFlight),
+		slots:  sharedSlots(cfg.MaxInFlight),
 		redact: newRedactor(os.Getenv(APIKeyEnv)),
 	}, nil
 }
@@ -85,24 +85,9 @@ func (c *Client) Close() error { return c.store.Close() }
 func (c *Client) Config() Config { return c.cfg }
 
 var (
-	slotsMu  sync.Mutex
-	slotsFor = map[string]chan struct{}{}
-	httpMu   sync.Mutex
-	httpT    *http.Transport
+	httpMu sync.Mutex
+	httpT  *http.Transport
 )
-
-// sharedSlots bounds the requests in flight to one endpoint and model across the process.
-func sharedSlots(baseURL, model string, n int) chan struct{} {
-	slotsMu.Lock()
-	defer slotsMu.Unlock()
-	key := fmt.Sprintf("%s|%s|%d", baseURL, model, n)
-	if s := slotsFor[key]; s != nil {
-		return s
-	}
-	s := make(chan struct{}, n)
-	slotsFor[key] = s
-	return s
-}
 
 // sharedTransport keeps enough idle connections for the requests in flight: the default
 // two per host would make most requests open a new connection.

@@ -17,8 +17,9 @@ import (
 )
 
 // testClient starts a fake server with opts and returns a client for it with a fresh
-// store. Tests give each client a distinct model name: rate limits, slots and budgets are
-// shared per process by endpoint and model, as they would be on a worker.
+// store. Tests give each client a distinct model name: rate limits and budgets are shared
+// per process by endpoint and model, as they would be on a worker (the in-flight bound is
+// shared by every client of the process).
 func testClient(t *testing.T, opts llmtest.Options, edit func(*Config)) (*Client, *llmtest.Server, Config) {
 	t.Helper()
 	srv, url := llmtest.Start(t, opts)

@@ -58,13 +58,11 @@ func withRetries[T any](ctx context.Context, c *Client, tokens int, call func(co
 // that releases it: a call backing off does not hold one, so others keep the pipe full.
 func attemptInSlot[T any](ctx context.Context, c *Client, call func(context.Context) (T, error)) (T, time.Duration, func(), error) {
 	var zero T
-	select {
-	case c.slots <- struct{}{}:
-	case <-ctx.Done():
-		return zero, 0, func() {}, ctx.Err()
+	if err := c.slots.acquire(ctx); err != nil {
+		return zero, 0, func() {}, err
 	}
 	var once sync.Once
-	release := func() { once.Do(func() { <-c.slots }) }
+	release := func() { once.Do(c.slots.release) }
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	actx, retryAfter := withRetryAfterSlot(actx)
