@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +27,10 @@ type Client struct {
 	store  store.Store
 	limits *limits
 	budget *budget
-	slots  chan struct{}
+	slots  *slots   // shared by every Client of the process
+	redact redactor // built from the key: every Failure, error and log line goes through it
+	// progress counts retries as they happen (ReportTo); nil: none
+	progress *Progress
 }
 
 // New builds a Client for cfg, reading the API key from the environment.
@@ -51,7 +55,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		store:  st,
 		limits: sharedLimits(cfg.BaseURL, cfg.Model, cfg.RPM, cfg.TPM),
 		budget: sharedBudget(cfg.RunID, cfg.MaxRequests, cfg.MaxCost),
-		slots:  sharedSlots(cfg.BaseURL, cfg.Model, cfg.MaxInFlight),
+		slots:  sharedSlots(cfg.MaxInFlight),
+		redact: newRedactor(os.Getenv(APIKeyEnv)),
 	}, nil
 }
 
@@ -68,6 +73,11 @@ func (c *Client) endpoint() string {
 	return u
 }
 
+// ReportTo makes c count its calls' retries, and the calls waiting to retry, in p as
+// they happen, and report a stage stalled by rate limits (see Progress). Call it before
+// the calls start.
+func (c *Client) ReportTo(p *Progress) { c.progress = p }
+
 // Close releases the store.
 func (c *Client) Close() error { return c.store.Close() }
 
@@ -75,24 +85,9 @@ func (c *Client) Close() error { return c.store.Close() }
 func (c *Client) Config() Config { return c.cfg }
 
 var (
-	slotsMu  sync.Mutex
-	slotsFor = map[string]chan struct{}{}
-	httpMu   sync.Mutex
-	httpT    *http.Transport
+	httpMu sync.Mutex
+	httpT  *http.Transport
 )
-
-// sharedSlots bounds the requests in flight to one endpoint and model across the process.
-func sharedSlots(baseURL, model string, n int) chan struct{} {
-	slotsMu.Lock()
-	defer slotsMu.Unlock()
-	key := fmt.Sprintf("%s|%s|%d", baseURL, model, n)
-	if s := slotsFor[key]; s != nil {
-		return s
-	}
-	s := make(chan struct{}, n)
-	slotsFor[key] = s
-	return s
-}
 
 // sharedTransport keeps enough idle connections for the requests in flight: the default
 // two per host would make most requests open a new connection.
@@ -138,18 +133,29 @@ func (c *Client) key(r ChatRequest) string {
 // Chat returns the model's answer to r: from the store when it has one, otherwise from
 // the model, stored before Chat returns. A *Failure (see AsFailure) means the element
 // should be dead-lettered; any other error is a failure of the job's environment (the
-// store, offline mode) and should fail the bundle.
-func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, error) {
+// store, offline mode) and should fail the bundle. Neither holds the API key, nor any
+// credential a server echoed.
+func (c *Client) Chat(ctx context.Context, r ChatRequest) (reply Reply, f *Failure, err error) {
+	defer func() { f, err = c.redact.failure(f), c.redact.error(err) }()
 	key := c.key(r)
 	if e, ok, err := c.store.Get(ctx, key); err != nil && !(store.IsCorrupt(err) && !c.cfg.Offline) {
 		return Reply{}, nil, fmt.Errorf("llm: reading the response store: %v", err)
 	} else if err != nil {
 		// Only a machine crash mid-write (without --store_fsync) or a damaged disk makes a
 		// corrupt entry: ask again, and the new answer replaces it.
-		slog.Warn("llm: corrupt response store entry; asking the model again", "error", err)
+		slog.Warn("llm: corrupt response store entry; asking the model again", "error", c.redact.string(err.Error()))
 	} else if ok && e.Placeholder == c.cfg.Placeholder {
-		reply, f := c.replyFrom(e, true, 0)
-		return reply, f, nil
+		if bad := unusableChat(e); bad == "" {
+			reply, f := c.replyFrom(e, true, 0)
+			return reply, f, nil
+		} else if c.cfg.Offline {
+			return Reply{}, nil, fmt.Errorf("llm: offline, and the response store %s has an unusable entry for request %s (%s; template %s, model %s): run once online to replace it",
+				c.cfg.Store, key, bad, r.Template, c.cfg.Model)
+		} else {
+			// Parsed, but no answer in it: a store written by an older version, or by hand.
+			// Trusting it would dead-letter the element on every run without asking again.
+			slog.Warn("llm: unusable response store entry; asking the model again", "key", key, "problem", bad)
+		}
 	}
 	if c.cfg.Offline {
 		return Reply{}, nil, fmt.Errorf("llm: offline, and the response store %s has no answer for request %s (template %s, model %s): run once online, or point --response_store at the store that has it",
@@ -176,7 +182,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, erro
 		PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens,
 		CreatedAt: time.Now().UTC(), Placeholder: c.cfg.Placeholder, Endpoint: c.endpoint()}
 	for _, ch := range resp.Choices {
-		e.Content = append(e.Content, ch.Message.Content)
+		e.Content = append(e.Content, c.redact.stored(ch.Message.Content))
 		e.FinishReason = append(e.FinishReason, string(ch.FinishReason))
 	}
 	c.budget.settle(worst, c.cfg.Price.Cost(e.PromptTokens, e.CompletionTokens))
@@ -185,9 +191,24 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (Reply, *Failure, erro
 	if err := c.store.Put(ctx, e); err != nil {
 		return Reply{}, nil, fmt.Errorf("llm: writing the response store: %v", err)
 	}
-	reply, f := c.replyFrom(e, false, retries)
+	reply, f = c.replyFrom(e, false, retries)
 	reply.Attempts = retries + 1
 	return reply, f, nil
+}
+
+// unusableChat says what makes a stored chat entry unusable, or "" if nothing does: no
+// content, finish reasons that do not pair with the contents, or an empty first answer
+// that was not cut (by max_tokens or a content filter, which are failures worth keeping).
+func unusableChat(e store.Entry) string {
+	switch {
+	case len(e.Content) == 0:
+		return "no content"
+	case len(e.FinishReason) != len(e.Content):
+		return fmt.Sprintf("%d finish reasons for %d contents", len(e.FinishReason), len(e.Content))
+	case e.Content[0] == "" && e.FinishReason[0] != string(openai.FinishReasonLength) && e.FinishReason[0] != string(openai.FinishReasonContentFilter):
+		return fmt.Sprintf("empty content with finish_reason %q", e.FinishReason[0])
+	}
+	return ""
 }
 
 // replyFrom turns a stored entry into a reply, or into the failure it records: an
@@ -257,7 +278,7 @@ func (c *Client) send(ctx context.Context, r ChatRequest, promptTokens int) (res
 func (c *Client) Estimate(ctx context.Context, r ChatRequest) (cached bool, promptTokens, maxCompletionTokens int, err error) {
 	if e, ok, err := c.store.Get(ctx, c.key(r)); err != nil {
 		return false, 0, 0, fmt.Errorf("llm: reading the response store: %v", err)
-	} else if ok && e.Placeholder == c.cfg.Placeholder {
+	} else if ok && e.Placeholder == c.cfg.Placeholder && unusableChat(e) == "" {
 		return true, 0, 0, nil
 	}
 	return false, approxTokens(r.Messages), c.cfg.Sampling.MaxTokens, nil

@@ -17,8 +17,9 @@ import (
 )
 
 // testClient starts a fake server with opts and returns a client for it with a fresh
-// store. Tests give each client a distinct model name: rate limits, slots and budgets are
-// shared per process by endpoint and model, as they would be on a worker.
+// store. Tests give each client a distinct model name: rate limits and budgets are shared
+// per process by endpoint and model, as they would be on a worker (the in-flight bound is
+// shared by every client of the process).
 func testClient(t *testing.T, opts llmtest.Options, edit func(*Config)) (*Client, *llmtest.Server, Config) {
 	t.Helper()
 	srv, url := llmtest.Start(t, opts)
@@ -318,5 +319,68 @@ func TestCorruptEntryHealsOnlineAndFailsOffline(t *testing.T) {
 	}
 	if healed, _, _ := c.Chat(context.Background(), ask("x", 0)); !healed.Cached {
 		t.Error("the corrupt entry was not replaced")
+	}
+}
+
+// TestUnusableEntryIsAskedAgainOnlineAndFailsOffline: a stored entry that parses but holds
+// no answer (no content, an empty one that was not cut, finish reasons that do not pair
+// with the contents) is treated like a corrupt one: online the model is asked once and
+// its answer replaces the entry; offline it is an error that names the key.
+func TestUnusableEntryIsAskedAgainOnlineAndFailsOffline(t *testing.T) {
+	for name, body := range map[string]string{
+		"no content":    `"finish_reason": ["stop"]`,
+		"content []":    `"content": [], "finish_reason": []`,
+		"content null":  `"content": null, "finish_reason": ["stop"]`,
+		"empty, stop":   `"content": [""], "finish_reason": ["stop"]`,
+		"no finish":     `"content": ["an answer"]`,
+		"empty, absent": `"content": [""], "finish_reason": [""]`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, srv, cfg := testClient(t, llmtest.Options{}, nil)
+			key := c.key(ask("x", 0))
+			entry := filepath.Join(cfg.Store, key[:2], key+".json")
+			os.MkdirAll(filepath.Dir(entry), 0o755)
+			if err := os.WriteFile(entry, []byte(fmt.Sprintf(`{"key": %q, "model": %q, %s, "created_at": "2026-01-01T00:00:00Z"}`, key, cfg.Model, body)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if cached, _, _, err := c.Estimate(context.Background(), ask("x", 0)); err != nil || cached {
+				t.Errorf("Estimate counts the unusable entry as cached (%v)", err)
+			}
+
+			offline := cfg
+			offline.Offline = true
+			oc, err := New(context.Background(), offline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer oc.Close()
+			if _, f, err := oc.Chat(context.Background(), ask("x", 0)); err == nil || !strings.Contains(err.Error(), key) {
+				t.Errorf("offline: err %v, failure %v; want an error naming %s", err, f, key)
+			}
+
+			r, f, err := c.Chat(context.Background(), ask("x", 0))
+			if err != nil || f != nil || r.Cached || r.Content == "" || srv.Stats().Completed != 1 {
+				t.Fatalf("online: %+v %v %v, %d calls", r, f, err, srv.Stats().Completed)
+			}
+			if again, f, err := c.Chat(context.Background(), ask("x", 0)); err != nil || f != nil || !again.Cached || again.Content != r.Content {
+				t.Errorf("the new answer did not replace the entry: %+v %v %v", again, f, err)
+			}
+			if n := srv.Stats().Completed; n != 1 {
+				t.Errorf("%d calls, want 1", n)
+			}
+		})
+	}
+}
+
+// TestCutEmptyAnswerIsKept: an empty answer cut by max_tokens is a stored failure, not an
+// unusable entry: it is not paid for again.
+func TestCutEmptyAnswerIsKept(t *testing.T) {
+	c, srv, cfg := testClient(t, llmtest.Options{}, nil)
+	key := c.key(ask("x", 0))
+	entry := filepath.Join(cfg.Store, key[:2], key+".json")
+	os.MkdirAll(filepath.Dir(entry), 0o755)
+	os.WriteFile(entry, []byte(fmt.Sprintf(`{"key": %q, "model": %q, "content": [""], "finish_reason": ["length"]}`, key, cfg.Model)), 0o644)
+	if r, f, err := c.Chat(context.Background(), ask("x", 0)); err != nil || f == nil || f.Reason != ReasonTruncated || !r.Cached || srv.Stats().Requests != 0 {
+		t.Errorf("got %+v %v %v after %d requests", r, f, err, srv.Stats().Requests)
 	}
 }

@@ -20,10 +20,13 @@ type Config struct {
 	// server asking for patience, not a broken request: counting it against MaxRetries
 	// would dead-letter a whole batch during a provider's busy minute.
 	RateLimitPatience time.Duration `json:"rate_limit_patience"`
-	MaxInFlight       int           `json:"max_in_flight"` // concurrent requests per worker process
-	RPM               int           `json:"rpm"`           // requests per minute per worker process; 0 = no limit
-	TPM               int           `json:"tpm"`           // tokens per minute per worker process; 0 = no limit
-	Backoff           Backoff       `json:"backoff"`
+	// MaxInFlight bounds the concurrent requests of the whole worker process, to every
+	// model and endpoint together (a generator and a judge share it). When Clients in one
+	// process are given different values, the largest holds for all of them.
+	MaxInFlight int     `json:"max_in_flight"`
+	RPM         int     `json:"rpm"` // requests per minute per worker process; 0 = no limit
+	TPM         int     `json:"tpm"` // tokens per minute per worker process; 0 = no limit
+	Backoff     Backoff `json:"backoff"`
 
 	Store       string  `json:"store"`        // response store: local directory or gs:// prefix
 	Offline     bool    `json:"offline"`      // answer from the store only; a miss fails the job

@@ -42,7 +42,8 @@ func (c *Client) embedKey(input string, dims int) string {
 // Chat's mean: a *Failure is a permanent failure of the whole request (dead-letter its
 // inputs); any other error is the job's environment (the store, offline mode, a bad
 // request shape) and should fail the bundle.
-func (c *Client) Embed(ctx context.Context, r EmbedRequest) (EmbedReply, *Failure, error) {
+func (c *Client) Embed(ctx context.Context, r EmbedRequest) (reply EmbedReply, f *Failure, err error) {
+	defer func() { f, err = c.redact.failure(f), c.redact.error(err) }()
 	if r.Dimensions < 0 {
 		return EmbedReply{}, nil, fmt.Errorf("llm: embedding dimensions %d is negative", r.Dimensions)
 	}
@@ -59,7 +60,7 @@ func (c *Client) Embed(ctx context.Context, r EmbedRequest) (EmbedReply, *Failur
 		return EmbedReply{}, nil, err
 	}
 	vecs := hits.vectors
-	reply := EmbedReply{Placeholder: hits.placeholder}
+	reply = EmbedReply{Placeholder: hits.placeholder}
 	for _, s := range slot {
 		if vecs[s] != nil {
 			reply.Cached++

@@ -49,7 +49,7 @@ func (c *Client) lookupVectors(ctx context.Context, keys []string, dims int) (fo
 				return fmt.Errorf("llm: reading the response store: %v", err)
 			}
 			if err != nil {
-				slog.Warn("llm: corrupt response store entry; asking the model again", "error", err)
+				slog.Warn("llm: corrupt response store entry; asking the model again", "error", c.redact.string(err.Error()))
 			}
 			return nil
 		})

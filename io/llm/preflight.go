@@ -53,7 +53,7 @@ func Preflight(ctx context.Context, cfg Config, probe Probe) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("model %q at %s: %s", cfg.Model, displayURL(cfg.BaseURL), preflightHint(cfg, err))
+	return newRedactor(os.Getenv(APIKeyEnv)).error(fmt.Errorf("model %q at %s: %s", cfg.Model, displayURL(cfg.BaseURL), preflightHint(cfg, err)))
 }
 
 // newAPI builds the go-openai client of cfg: the API key from the environment, the
@@ -78,13 +78,7 @@ func newAPI(cfg Config) (*openai.Client, error) {
 	return openai.NewClientWithConfig(ocfg), nil
 }
 
-func displayURL(baseURL string) string {
-	if baseURL == "" {
-		return "https://api.openai.com/v1"
-	}
-	u, _, _ := strings.Cut(baseURL, "?")
-	return u
-}
+func displayURL(baseURL string) string { return redactedURL(baseURL) }
 
 // preflightHint turns a failed pre-flight call into one line that says what to change.
 // It never repeats the server's body for auth errors: some echo the key.

@@ -25,6 +25,7 @@ func withRetries[T any](ctx context.Context, c *Client, tokens int, call func(co
 		var done func()
 		ans, retryAfter, done, err = attemptInSlot(ctx, c, call)
 		if err == nil {
+			c.progress.answered()
 			return ans, attempt, done, nil, nil
 		}
 		done()
@@ -42,9 +43,12 @@ func withRetries[T any](ctx context.Context, c *Client, tokens int, call func(co
 		} else if counted++; counted > c.cfg.MaxRetries {
 			return ans, attempt, release, &Failure{Reason: ReasonGaveUp, Detail: err.Error()}, nil
 		}
+		waited := c.progress.retrying(redactedURL(c.endpoint()), rateLimited(err), retryAfter)
 		select {
 		case <-time.After(c.cfg.Backoff.Delay(attempt+1, retryAfter)):
+			waited()
 		case <-ctx.Done():
+			waited()
 			return ans, attempt, release, nil, ctx.Err()
 		}
 	}
@@ -54,13 +58,11 @@ func withRetries[T any](ctx context.Context, c *Client, tokens int, call func(co
 // that releases it: a call backing off does not hold one, so others keep the pipe full.
 func attemptInSlot[T any](ctx context.Context, c *Client, call func(context.Context) (T, error)) (T, time.Duration, func(), error) {
 	var zero T
-	select {
-	case c.slots <- struct{}{}:
-	case <-ctx.Done():
-		return zero, 0, func() {}, ctx.Err()
+	if err := c.slots.acquire(ctx); err != nil {
+		return zero, 0, func() {}, err
 	}
 	var once sync.Once
-	release := func() { once.Do(func() { <-c.slots }) }
+	release := func() { once.Do(c.slots.release) }
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	actx, retryAfter := withRetryAfterSlot(actx)

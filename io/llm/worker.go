@@ -68,6 +68,7 @@ func (w *Worker[T]) Setup(ctx context.Context, cfg Config, stage string, progres
 	w.Client, w.keys = client, keys
 	w.Ctx, w.cancel = context.WithCancel(context.Background())
 	w.Progress = StageProgress(stage, cfg.Price, progressEvery)
+	client.ReportTo(w.Progress)
 	return nil
 }
 
