@@ -2,6 +2,11 @@
 // documents on their way through ingest, and dead letters that say why a record left.
 package record
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Doc is one input document. Ingest reads it, cleans it and routes it to a language.
 type Doc struct {
 	ID     string // from the input's "id", or derived from Source and Line when absent
@@ -43,6 +48,7 @@ const (
 	ReasonWrongScript   = "wrong_script"
 	ReasonLowQuality    = "low_quality" // always followed by ":" and the rule's name
 	ReasonDuplicate     = "duplicate"
+	ReasonDuplicateID   = "duplicate_id" // an id already held by an earlier record with a different text
 	StageIngest         = "ingest"
 )
 
@@ -61,4 +67,27 @@ func Excerpt(s string) string {
 // Reject builds the dead letter for d.
 func Reject(d Doc, stage, reason, detail string) Rejected {
 	return Rejected{Reason: reason, Stage: stage, Source: d.Source, Line: d.Line, ID: d.ID, Detail: detail, Record: Excerpt(d.Text)}
+}
+
+// DefaultID is the ID a record without one gets when it is read (io/docio): the base
+// name of its source, ":", and its line.
+func DefaultID(source string, line int64) string {
+	return baseName(source) + ":" + strconv.FormatInt(line, 10)
+}
+
+// HasDefaultID reports whether d's ID is the one derived from its source and line when
+// the input gave none: DefaultID, or a whole text file's base name (line 1). Such IDs
+// are not the input's, so two of them can repeat (files of one base name in several
+// directories) without the input having repeated an id.
+func HasDefaultID(d Doc) bool {
+	base := baseName(d.Source)
+	if d.Line == 1 && d.ID == base {
+		return true
+	}
+	n := len(base)
+	return len(d.ID) > n && d.ID[:n] == base && d.ID[n] == ':' && d.ID[n+1:] == strconv.FormatInt(d.Line, 10)
+}
+
+func baseName(path string) string {
+	return path[strings.LastIndexByte(path, '/')+1:]
 }

@@ -2,7 +2,6 @@ package docio
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -31,7 +30,7 @@ func newSink(path string, max int64, emitDoc func(record.Doc), emitRej func(reco
 
 // defaultID is the ID of a record without one: "<file base name>:<line>".
 func (s *sink) defaultID(line int64) string {
-	return s.base + ":" + strconv.FormatInt(line, 10)
+	return record.DefaultID(s.source, line)
 }
 
 // doc emits d, a record read from s.source.

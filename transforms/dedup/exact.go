@@ -23,9 +23,10 @@ import (
 )
 
 func init() {
-	register.DoFn3x0[record.Doc, func(int, []byte), func(string, []byte)](&packFn{})
-	register.DoFn3x1[int, func(*[]byte) bool, func(string, string), error](&losersFn{})
-	register.DoFn5x1[context.Context, shardio.File, func(*string, *string) bool, func(record.Doc), func(record.Rejected), error](&readBackFn{})
+	register.DoFn4x0[record.Doc, func(int, []byte), func(int, []byte), func(string, []byte)](&packFn{})
+	register.DoFn3x1[int, func(*[]byte) bool, func(string, string), error](&idLosersFn{})
+	register.DoFn4x1[int, func(*[]byte) bool, func(*string, *string) bool, func(string, string), error](&losersFn{})
+	register.DoFn6x1[context.Context, shardio.File, func(*string, *string) bool, func(*string, *string) bool, func(record.Doc), func(record.Rejected), error](&readBackFn{})
 	register.Emitter2[int, []byte]()
 	register.Emitter2[string, string]()
 	register.Emitter2[string, []byte]()
@@ -47,22 +48,32 @@ type Params struct {
 // PCollection<record.Doc> and returns PCollection<record.Doc> and
 // PCollection<record.Rejected>.
 //
+// It also keeps the documents' IDs unique. Of the documents that share an ID given by
+// the input, the first in (source, line) order holds it; a later one with a different
+// text is rejected as duplicate_id ("id already held by <source>:<line>, with a different
+// text"), before and regardless of exact deduplication, so that it shadows no other
+// document; a later one with the same text is an exact duplicate like any other. IDs
+// derived from the source and line (record.HasDefaultID) are not the input's and are not
+// compared.
+//
 // Memory does not grow with the documents' size: the documents are spilled to files
 // under p.TempDir and streamed back once the duplicate set, which holds only the
 // duplicates, is known. What is shuffled to find them is a text hash and a record
 // reference per document, about 20 bytes, packed per bundle into one []byte per hash
 // shard (see packFn), so that the shuffle holds a few hundred values per bundle rather
 // than one per document. Identical texts always route to the same language, so groups
-// never straddle languages.
+// never straddle languages. IDs go through a second, smaller shuffle of the same shape,
+// keyed by an ID hash (about 40 bytes per document with an input ID; see idLosersFn).
 func Exact(s beam.Scope, p Params, docs beam.PCollection) (kept, rejected beam.PCollection) {
 	s = s.Scope("dedup.Exact")
 	if p.TempDir == "" {
 		panic("dedup.Exact: TempDir is empty")
 	}
-	packed, spill := beam.ParDo2(s, &packFn{}, docs)
-	losers := beam.ParDo(s, &losersFn{}, beam.GroupByKey(s, packed))
+	packed, packedIDs, spill := beam.ParDo3(s, &packFn{}, docs)
+	idLosers := beam.ParDo(s, &idLosersFn{}, beam.GroupByKey(s, packedIDs))
+	losers := beam.ParDo(s, &losersFn{}, beam.GroupByKey(s, packed), beam.SideInput{Input: idLosers})
 	spilled := shardio.Write(s, shardio.WriteParams{TempDir: fsx.Join(p.TempDir, "dedup"), Ext: ".bin", Framing: shardio.Varint}, spill)
-	return beam.ParDo2(s, &readBackFn{}, spilled, beam.SideInput{Input: losers})
+	return beam.ParDo2(s, &readBackFn{}, spilled, beam.SideInput{Input: losers}, beam.SideInput{Input: idLosers})
 }
 
 // Packing. A text's key is the SHA-256 of its bytes: the first byte picks one of
@@ -70,7 +81,11 @@ func Exact(s beam.Scope, p Params, docs beam.PCollection) (kept, rejected beam.P
 // within a shard. A packed value of one shard is
 //
 //	uvarint nSources, nSources × (uvarint length, source path)
-//	entries: hashBytes bytes of hash, uvarint source index, uvarint line
+//	entries: a fixed-width key, uvarint source index, uvarint line
+//
+// The key of a text shard's entry is hashBytes bytes of the text hash; that of an ID
+// shard's entry (sharded by the first byte of the ID's SHA-256) is hashBytes bytes of
+// the ID hash, then the text's whole key: its first 1+hashBytes bytes (idKeyBytes in all).
 //
 // Each value carries the table of the sources its own entries name (usually one or a
 // few files per bundle), so that entries stay small and the winner of a group can still
@@ -81,6 +96,8 @@ const (
 	// maxPacked bounds a shard's buffer in a bundle: a value is emitted when it reaches
 	// this size, so a huge bundle never holds more than numShards × maxPacked bytes.
 	maxPacked = 256 << 10
+	// idKeyBytes is the width of an ID shard's entry key.
+	idKeyBytes = hashBytes + 1 + hashBytes
 )
 
 // textHash returns the SHA-256 of text. It reads text's bytes in place: []byte(text)
@@ -120,9 +137,9 @@ func (b *shardBuf) sourceIndex(src string) int {
 	return i
 }
 
-func (b *shardBuf) add(h *[sha256.Size]byte, src string, line int64) {
+func (b *shardBuf) add(key []byte, src string, line int64) {
 	i := b.sourceIndex(src)
-	b.entries = append(b.entries, h[1:1+hashBytes]...)
+	b.entries = append(b.entries, key...)
 	b.entries = binary.AppendUvarint(b.entries, uint64(i))
 	b.entries = binary.AppendUvarint(b.entries, uint64(line))
 }
@@ -147,34 +164,51 @@ func (b *shardBuf) reset() {
 	b.sources, b.local, b.lastSrc, b.lastIdx = b.sources[:0], nil, "", 0
 }
 
-// packFn packs each document's (text hash, source, line) into its shard's value, and
-// emits the document's encoding to be spilled.
+// packFn packs each document's (text hash, source, line) into its text shard's value
+// and, when the input gave it an ID, (ID hash, text hash, source, line) into its ID
+// shard's value, and emits the document's encoding to be spilled.
 type packFn struct {
-	shards []shardBuf
+	shards []shardBuf // by text hash
+	ids    []shardBuf // by ID hash
+	key    []byte     // an ID entry's key, reused
 }
 
-func (fn *packFn) StartBundle(func(int, []byte), func(string, []byte)) {
+func (fn *packFn) StartBundle(func(int, []byte), func(int, []byte), func(string, []byte)) {
 	fn.shards = make([]shardBuf, numShards)
+	fn.ids = make([]shardBuf, numShards)
 }
 
-func (fn *packFn) ProcessElement(d record.Doc, packed func(int, []byte), spill func(string, []byte)) {
+func (fn *packFn) ProcessElement(d record.Doc, packed, packedIDs func(int, []byte), spill func(string, []byte)) {
 	h := textHash(d.Text)
 	b := &fn.shards[h[0]]
-	b.add(&h, d.Source, d.Line)
+	b.add(h[1:1+hashBytes], d.Source, d.Line)
 	if len(b.entries) >= maxPacked {
 		packed(int(h[0]), b.value())
 		b.reset()
 	}
+	if d.ID != "" && !record.HasDefaultID(d) {
+		ih := textHash(d.ID)
+		fn.key = append(append(fn.key[:0], ih[1:1+hashBytes]...), h[:1+hashBytes]...)
+		b := &fn.ids[ih[0]]
+		b.add(fn.key, d.Source, d.Line)
+		if len(b.entries) >= maxPacked {
+			packedIDs(int(ih[0]), b.value())
+			b.reset()
+		}
+	}
 	spill("docs", record.AppendDoc(nil, d))
 }
 
-func (fn *packFn) FinishBundle(packed func(int, []byte), _ func(string, []byte)) {
+func (fn *packFn) FinishBundle(packed, packedIDs func(int, []byte), _ func(string, []byte)) {
 	for i := range fn.shards {
 		if b := &fn.shards[i]; len(b.entries) > 0 {
 			packed(i, b.value())
 		}
+		if b := &fn.ids[i]; len(b.entries) > 0 {
+			packedIDs(i, b.value())
+		}
 	}
-	fn.shards = nil
+	fn.shards, fn.ids = nil, nil
 }
 
 // entry is one document in a shard: its hash, and its source (an index in the shard's
@@ -185,24 +219,33 @@ type entry struct {
 	line int64
 }
 
-// unpack appends the entries of the packed value v to es, interning its sources in
-// table (source → index in *sources).
+// unpack appends the entries of the text shard's packed value v to es, interning its
+// sources in table (source → index in *sources).
 func unpack(v []byte, es []entry, sources *[]string, table map[string]int32) ([]entry, error) {
+	err := unpackEach(v, hashBytes, sources, table, func(key []byte, src int32, line int64) {
+		es = append(es, entry{hash: [hashBytes]byte(key), src: src, line: line})
+	})
+	return es, err
+}
+
+// unpackEach calls fn with each entry of the packed value v, whose keys are width bytes
+// wide, interning its sources in table (source → index in *sources).
+func unpackEach(v []byte, width int, sources *[]string, table map[string]int32, fn func(key []byte, src int32, line int64)) error {
 	n, v, err := readUvarint(v)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if n > uint64(len(v)) {
-		return nil, errCorrupt
+		return errCorrupt
 	}
 	local := make([]int32, n)
 	for i := range local {
 		var l uint64
 		if l, v, err = readUvarint(v); err != nil {
-			return nil, err
+			return err
 		}
 		if l > uint64(len(v)) {
-			return nil, errCorrupt
+			return errCorrupt
 		}
 		src := v[:l]
 		v = v[l:]
@@ -215,35 +258,49 @@ func unpack(v []byte, es []entry, sources *[]string, table map[string]int32) ([]
 		local[i] = j
 	}
 	for len(v) > 0 {
-		if len(v) < hashBytes {
-			return nil, errCorrupt
+		if len(v) < width {
+			return errCorrupt
 		}
-		var e entry
-		copy(e.hash[:], v)
-		v = v[hashBytes:]
+		key := v[:width]
+		v = v[width:]
 		var si, line uint64
 		if si, v, err = readUvarint(v); err != nil {
-			return nil, err
+			return err
 		}
 		if line, v, err = readUvarint(v); err != nil {
-			return nil, err
+			return err
 		}
 		if si >= uint64(len(local)) {
-			return nil, errCorrupt
+			return errCorrupt
 		}
-		e.src, e.line = local[si], int64(line)
-		es = append(es, e)
+		fn(key, local[si], int64(line))
 	}
-	return es, nil
+	return nil
 }
 
 var errCorrupt = errors.New("dedup: corrupt packed value")
 
-type losersFn struct{}
+// losersFn finds the exact duplicates among the documents that hold their ID (the
+// side input names those that do not: idLosersFn's output).
+type losersFn struct {
+	idLosers map[ref]bool // read once per DoFn instance
+}
 
 // ProcessElement emits (loser ref, winner description) for every record but the first,
-// in (source, line) order, of each group of equal hashes in the shard.
-func (*losersFn) ProcessElement(_ int, values func(*[]byte) bool, emit func(string, string)) error {
+// in (source, line) order, of each group of equal hashes in the shard, leaving out the
+// ID losers.
+func (fn *losersFn) ProcessElement(_ int, values func(*[]byte) bool, idLosers func(*string, *string) bool, emit func(string, string)) error {
+	if fn.idLosers == nil {
+		fn.idLosers = map[ref]bool{}
+		var l, w string
+		for idLosers(&l, &w) {
+			r, err := parseRefKey(l)
+			if err != nil {
+				return err
+			}
+			fn.idLosers[r] = true
+		}
+	}
 	var es []entry
 	var sources []string
 	table := map[string]int32{}
@@ -253,6 +310,9 @@ func (*losersFn) ProcessElement(_ int, values func(*[]byte) bool, emit func(stri
 		if es, err = unpack(v, es, &sources, table); err != nil {
 			return err
 		}
+	}
+	if len(fn.idLosers) > 0 {
+		es = slices.DeleteFunc(es, func(e entry) bool { return fn.idLosers[ref{sources[e.src], e.line}] })
 	}
 	// By hash, then (source, line): each group's winner comes first.
 	slices.SortFunc(es, func(a, b entry) int {
@@ -310,26 +370,41 @@ func parseRefKey(k string) (ref, error) {
 }
 
 type readBackFn struct {
-	losers   map[ref]string // loser → "same text as <winner>"
-	rejected beam.Counter
+	losers     map[ref]string // loser → "same text as <winner>"
+	idLosers   map[ref]string // ID loser → "id already held by <winner>, with a different text"
+	rejected   beam.Counter
+	rejectedID beam.Counter
 }
 
 func (fn *readBackFn) Setup() {
 	fn.rejected = beam.NewCounter("ingest", "rejected_"+record.ReasonDuplicate)
+	fn.rejectedID = beam.NewCounter("ingest", "rejected_"+record.ReasonDuplicateID)
 }
 
-func (fn *readBackFn) ProcessElement(ctx context.Context, f shardio.File, losers func(*string, *string) bool, kept func(record.Doc), rejected func(record.Rejected)) error {
-	// Decode the side input once per DoFn instance, not per element (BEAM_NOTES): in the
+// readLosers decodes a losers side input into a map, each winner described by detail.
+func readLosers(losers func(*string, *string) bool, detail func(winner string) string) (map[ref]string, error) {
+	m := map[ref]string{}
+	var l, w string
+	for losers(&l, &w) {
+		r, err := parseRefKey(l)
+		if err != nil {
+			return nil, err
+		}
+		m[r] = detail(w)
+	}
+	return m, nil
+}
+
+func (fn *readBackFn) ProcessElement(ctx context.Context, f shardio.File, losers, idLosers func(*string, *string) bool, kept func(record.Doc), rejected func(record.Rejected)) error {
+	// Decode the side inputs once per DoFn instance, not per element (BEAM_NOTES): in the
 	// global window of a batch job every bundle sees the same duplicates.
 	if fn.losers == nil {
-		fn.losers = map[ref]string{}
-		var l, w string
-		for losers(&l, &w) {
-			r, err := parseRefKey(l)
-			if err != nil {
-				return err
-			}
-			fn.losers[r] = "same text as " + w
+		var err error
+		if fn.losers, err = readLosers(losers, func(w string) string { return "same text as " + w }); err != nil {
+			return err
+		}
+		if fn.idLosers, err = readLosers(idLosers, func(w string) string { return "id already held by " + w + ", with a different text" }); err != nil {
+			return err
 		}
 	}
 	fs, err := fsx.Open(ctx, f.Path)
@@ -349,6 +424,13 @@ func (fn *readBackFn) ProcessElement(ctx context.Context, f shardio.File, losers
 			return err
 		}
 		n++
+		if len(fn.idLosers) > 0 {
+			if detail, dup := fn.idLosers[ref{d.Source, d.Line}]; dup {
+				fn.rejectedID.Inc(ctx, 1)
+				rejected(record.Reject(d, record.StageIngest, record.ReasonDuplicateID, detail))
+				return nil
+			}
+		}
 		if len(fn.losers) > 0 {
 			if detail, dup := fn.losers[ref{d.Source, d.Line}]; dup {
 				fn.rejected.Inc(ctx, 1)

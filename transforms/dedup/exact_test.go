@@ -92,7 +92,7 @@ func TestPackUnpack(t *testing.T) {
 	table := map[string]int32{}
 	add := func(text, src string, line int64) {
 		h := textHash(text)
-		b.add(&h, src, line)
+		b.add(h[1:1+hashBytes], src, line)
 	}
 	flush := func() {
 		var err error
