@@ -150,7 +150,13 @@ func ListTree(ctx context.Context, fsys filesystem.Interface, dir, pattern strin
 // WriteFileAtomic writes data to p so that a reader sees either the old file or the whole
 // new one: it writes a temporary sibling and renames it into place.
 func WriteFileAtomic(ctx context.Context, fsys filesystem.Interface, p string, data []byte) error {
-	tmp := p + ".tmp"
+	return WriteFileVia(ctx, fsys, p+".tmp", p, data)
+}
+
+// WriteFileVia is WriteFileAtomic with the temporary file at tmp: a run's own temporary
+// directory, say, so that a kill between the write and the rename leaves nothing beside
+// p that a reader could take for output.
+func WriteFileVia(ctx context.Context, fsys filesystem.Interface, tmp, p string, data []byte) error {
 	if IsLocal(tmp) {
 		if err := os.MkdirAll(filepath.Dir(tmp), 0o755); err != nil {
 			return err

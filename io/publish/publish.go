@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -129,7 +130,7 @@ func Publish(ctx context.Context, run Run, outputs []OutputDir, files []File, v 
 	if err := lease.Check(ctx, run.Output, run.RunID); err != nil {
 		return m, fmt.Errorf("publish: %w", err)
 	}
-	if err := writeJSON(ctx, fsys, fsx.Join(run.Output, SuccessFile), m); err != nil {
+	if err := writeJSON(ctx, fsys, run, fsx.Join(run.Output, SuccessFile), m); err != nil {
 		return m, err
 	}
 	return m, removeTemp(ctx, fsys, run.Output)
@@ -169,7 +170,7 @@ func fail(ctx context.Context, fsys filesystem.Interface, run Run, m Manifest) (
 	if err := writeReport(ctx, fsys, run, m.Report); err != nil {
 		return m, fmt.Errorf("%v (and %v)", failed, err)
 	}
-	if err := writeJSON(ctx, fsys, fsx.Join(run.Output, FailureFile), m); err != nil {
+	if err := writeJSON(ctx, fsys, run, fsx.Join(run.Output, FailureFile), m); err != nil {
 		return m, fmt.Errorf("%v (and %v)", failed, err)
 	}
 	if err := removeTemp(ctx, fsys, run.Output); err != nil {
@@ -216,18 +217,24 @@ func writeReport(ctx context.Context, fsys filesystem.Interface, run Run, report
 		return fmt.Errorf("publish: the report is not JSON: %v", err)
 	}
 	b.WriteByte('\n')
-	if err := fsx.WriteFileAtomic(ctx, fsys, p, b.Bytes()); err != nil {
+	if err := fsx.WriteFileVia(ctx, fsys, stagingPath(run, p), p, b.Bytes()); err != nil {
 		return fmt.Errorf("publish: writing %s: %v", p, err)
 	}
 	return nil
 }
 
-func writeJSON(ctx context.Context, fsys filesystem.Interface, p string, v any) error {
+// stagingPath is where p is written before it is renamed into place: in the run's
+// temporary directory, which the next run removes if this one is killed in between.
+func stagingPath(run Run, p string) string {
+	return fsx.Join(TempDir(run.Output, run.RunID), "publish", path.Base(p))
+}
+
+func writeJSON(ctx context.Context, fsys filesystem.Interface, run Run, p string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("publish: %s: %v", p, err)
 	}
-	if err := fsx.WriteFileAtomic(ctx, fsys, p, append(b, '\n')); err != nil {
+	if err := fsx.WriteFileVia(ctx, fsys, stagingPath(run, p), p, append(b, '\n')); err != nil {
 		return fmt.Errorf("publish: writing %s: %v", p, err)
 	}
 	return nil
