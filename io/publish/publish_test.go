@@ -78,8 +78,10 @@ func TestPublishWritesTheReportThenTheManifestAndRemovesTheTemporaryTree(t *test
 	if b, _ := os.ReadFile(filepath.Join(out, ReportDir, "funnel.json")); string(b) != string(want)+"\n" {
 		t.Errorf("report/funnel.json holds\n%s\nwant json.MarshalIndent's\n%s", b, want)
 	}
-	if tmps, _ := filepath.Glob(filepath.Join(out, "*.tmp")); len(tmps) > 0 {
-		t.Errorf("staging files beside the manifest: %v (a kill there would leave them)", tmps)
+	// A kill between writing and renaming the manifest must leave its staging copy where
+	// the next run removes it, not beside the outputs as _SUCCESS.tmp.
+	if st := stagingPath(testRun(out), filepath.Join(out, SuccessFile)); !strings.HasPrefix(st, TempDir(out, testRun(out).RunID)+"/") {
+		t.Errorf("the manifest is staged at %s, outside the run's temporary directory", st)
 	}
 	if exists(filepath.Join(out, FailureFile)) || exists(filepath.Join(out, TempRoot)) {
 		t.Errorf("the earlier run's %s or the temporary tree is still there", FailureFile)
