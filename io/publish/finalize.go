@@ -62,6 +62,13 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ []byte, shards func(
 	if len(vs) != 1 {
 		return fmt.Errorf("publish.Finalize: %d verdicts, want exactly one", len(vs))
 	}
+	if !fn.Run.ReportOnly && vs[0].Failure == "" {
+		msg, err := checkSizes(ctx, fn.Run.Output, all)
+		if err != nil {
+			return err
+		}
+		vs[0].Failure = msg
+	}
 	_, err := Publish(ctx, fn.Run, Outputs(all), published, vs[0])
 	return err
 }
