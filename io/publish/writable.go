@@ -32,3 +32,18 @@ func CheckWritable(ctx context.Context, output, runID string) error {
 	}
 	return nil
 }
+
+// ClearTemp removes what earlier runs left in <output>/_temporary/ (a killed run's
+// shards, a failed run's spill): call it holding the output's lease, before the run
+// writes, so that leftovers neither take the space the run needs nor wait for the end.
+func ClearTemp(ctx context.Context, output string) error {
+	fsys, err := fsx.Open(ctx, output)
+	if err != nil {
+		return err
+	}
+	defer fsys.Close()
+	if err := fsx.RemoveTree(ctx, fsys, fsx.Join(output, TempRoot)); err != nil {
+		return fmt.Errorf("removing earlier runs' %s: %v", fsx.Join(output, TempRoot), err)
+	}
+	return nil
+}

@@ -31,3 +31,23 @@ func TestCheckWritable(t *testing.T) {
 		}
 	}
 }
+
+func TestClearTemp(t *testing.T) {
+	ctx := context.Background()
+	out := t.TempDir()
+	stale := filepath.Join(out, TempRoot, "killed-run", "out", "clean", "fi", "x.jsonl")
+	os.MkdirAll(filepath.Dir(stale), 0o755)
+	os.WriteFile(stale, make([]byte, 1<<20), 0o644)
+	keep := filepath.Join(out, "clean", "fi", "part-00000-of-00001.jsonl")
+	os.MkdirAll(filepath.Dir(keep), 0o755)
+	os.WriteFile(keep, []byte("{}\n"), 0o644)
+	if err := ClearTemp(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a dead run's shard survived: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("a published shard was removed: %v", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/io/lease"
 	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/io/publish"
 )
 
 // Job is one configured launch of a pipeline.
@@ -90,6 +91,12 @@ func Execute(ctx context.Context, name string, job Job, opts Options, stdout, st
 	l, err := takeLease(ctx, job, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %s\n", name, err)
+		return ExitFailed
+	}
+	// Holding the lease, no other run is live here: what is in _temporary/ is dead runs'.
+	if err := publish.ClearTemp(ctx, job.Output()); err != nil {
+		l.Release(ctx)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitFailed
 	}
 	lost := make(chan error, 1)
