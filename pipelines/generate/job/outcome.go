@@ -40,6 +40,9 @@ func runFailure(r funnel.Report, maxRate float64) string {
 				failed, st.In, st.Name, 100*float64(failed)/float64(st.In), maxRate, top, st.Name)
 		}
 	}
+	if len(r.Stages) == 0 && r.Kept == 0 {
+		return fmt.Sprintf("ingest kept no document (%d read, %d rejected, most as %s): check --input and --languages", r.Read, r.Rejected, topReason(r.RejectedByReason))
+	}
 	for _, st := range r.Stages {
 		if st.Name != diversify.Stage || st.Out > 0 {
 			continue

@@ -34,7 +34,9 @@ func TestRunFailure(t *testing.T) {
 		{"empty after ingest", funnel.Report{Read: 3, Rejected: 3, RejectedByReason: map[string]int64{"too_short": 3},
 			Stages: []funnel.StageReport{stage("diversify", 0, 0, nil)}}, "no document passed ingest (3 read, 3 rejected, most as too_short)"},
 		{"empty after refinement", funnel.Report{Kept: 4, Stages: []funnel.StageReport{stage("diversify", 0, 0, nil)}}, "none of the 4 documents"},
-		{"ingest only: no dataset to be empty", funnel.Report{Read: 1, Rejected: 1}, ""},
+		{"ingest only, nothing kept", funnel.Report{Read: 1, Rejected: 1, RejectedByReason: map[string]int64{"too_short": 1}}, "ingest kept no document (1 read, 1 rejected, most as too_short)"},
+		{"ingest only, an empty input", funnel.Report{}, "ingest kept no document (0 read"},
+		{"ingest only, something kept", funnel.Report{Read: 2, Kept: 1, Rejected: 1}, ""},
 	} {
 		got := runFailure(c.r, 0.2)
 		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
