@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/internal/gcstest"
 	"github.com/xinstruct/xinstruct/internal/testenv"
 	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
@@ -31,12 +33,24 @@ func TestTwoRunsOnOneOutput(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("XINSTRUCT_LEASE_TRIALS")); err == nil && n > 0 {
 		trials = n
 	}
+	t.Run("local", func(t *testing.T) {
+		twoRuns(t, bin, trials, func(int) string { return filepath.Join(t.TempDir(), "out") })
+	})
+	t.Run("gcs", func(t *testing.T) {
+		gcstest.Start(t, "bucket", nil) // the binaries inherit STORAGE_EMULATOR_HOST
+		twoRuns(t, bin, trials, func(trial int) string { return fmt.Sprintf("gs://bucket/out%d", trial) })
+	})
+}
+
+// twoRuns runs the trials of TestTwoRunsOnOneOutput on the outputs that output names.
+func twoRuns(t *testing.T, bin string, trials int, output func(trial int) string) {
+	ctx := context.Background()
 	input := "--input=" + testenv.Testdata("sample", "*.jsonl")
 	// A model that answers after 50 ms, two calls at a time: a run takes about a second,
 	// so the two runs overlap.
 	_, url := llmtest.Start(t, llmtest.Options{Latency: 50 * time.Millisecond})
 	for trial := 0; trial < trials; trial++ {
-		out := filepath.Join(t.TempDir(), "out")
+		out := output(trial)
 		type result struct {
 			perLang    int
 			code       int
@@ -50,7 +64,7 @@ func TestTwoRunsOnOneOutput(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				time.Sleep(time.Duration(i*trial*20) * time.Millisecond) // from together to 180 ms apart
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 				defer cancel()
 				cmd := exec.CommandContext(ctx, bin, input, "--output="+out, "--runner=direct", "--rounds=0",
 					"--llm_base_url="+url, "--generator_model=m", "--max_in_flight=2",
@@ -85,7 +99,7 @@ func TestTwoRunsOnOneOutput(t *testing.T) {
 		}
 		// The manifest must match the files, and be the winner's.
 		var m Manifest
-		b, err := os.ReadFile(filepath.Join(out, SuccessFile))
+		b, err := fsx.ReadFile(ctx, fsx.Join(out, SuccessFile))
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
@@ -96,7 +110,7 @@ func TestTwoRunsOnOneOutput(t *testing.T) {
 			if !strings.HasSuffix(f.Path, ".jsonl") {
 				continue
 			}
-			data, err := os.ReadFile(f.Path)
+			data, err := fsx.ReadFile(ctx, f.Path)
 			if err != nil || int64(strings.Count(string(data), "\n")) != f.Records {
 				t.Errorf("trial %d: %s holds %d rows, the manifest says %d (%v)", trial, f.Path, strings.Count(string(data), "\n"), f.Records, err)
 			}
@@ -106,8 +120,8 @@ func TestTwoRunsOnOneOutput(t *testing.T) {
 				t.Errorf("trial %d: %s selected %d, want the winner's %d", trial, lang, report.Stages[len(report.Stages)-1].OutByLanguage[lang], want)
 			}
 		}
-		if _, err := os.Stat(filepath.Join(out, "_LEASE")); !os.IsNotExist(err) {
-			t.Errorf("trial %d: the lease was left behind (%v)", trial, err)
+		if _, err := fsx.ReadFile(ctx, fsx.Join(out, "_LEASE")); err == nil {
+			t.Errorf("trial %d: the lease was left behind", trial)
 		}
 	}
 }
