@@ -163,6 +163,12 @@ func TestFailedRunsDoNotLookSuccessful(t *testing.T) {
 		cfg := outcomeConfig(t, g.URL)
 		code, _, stderr := execute(t, cfg, false)
 		assertFailedRun(t, cfg, code, stderr, "generate calls failed for good")
+		// The server echoed the key in every 401 body: no dead letter, report or manifest
+		// may hold it, nor what was printed.
+		noSecretIn(t, cfg.Output, "sk-wrong-key-123")
+		if strings.Contains(stderr, "sk-wrong-key-123") {
+			t.Errorf("the failure line holds the key: %s", stderr)
+		}
 		t.Setenv(llm.APIKeyEnv, "sk-good")
 		before := g.answered.Load()
 		code, stdout, stderr := execute(t, cfg, true)
