@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
@@ -10,8 +11,8 @@ import (
 
 // CheckWritable makes sure the run can write below output before anything is launched:
 // a local output that is a file, or a prefix the launcher cannot write, fails here in a
-// line instead of on a worker after ingest. It writes and removes a small probe file in
-// the run's temporary directory.
+// line instead of on a worker after ingest. It writes and removes a small probe file
+// named after the run.
 func CheckWritable(ctx context.Context, output, runID string) error {
 	if fsx.IsLocal(output) {
 		if fi, err := os.Stat(output); err == nil && !fi.IsDir() {
@@ -23,11 +24,25 @@ func CheckWritable(ctx context.Context, output, runID string) error {
 		return fmt.Errorf("--output=%s: %v", output, err)
 	}
 	defer fsys.Close()
-	probe := fsx.Join(TempDir(output, runID), ".write-probe")
-	if err := fsx.WriteFileAtomic(ctx, fsys, probe, []byte(runID+"\n")); err != nil {
+	// The probe is the run's own file beside the outputs, not in _temporary/: a run holding
+	// the lease clears _temporary/ while others may still be probing.
+	probe := fsx.Join(output, "_probe-"+runID)
+	if fsx.IsLocal(output) {
+		if err := os.MkdirAll(output, 0o755); err != nil {
+			return fmt.Errorf("--output=%s is not writable: %v", output, err)
+		}
+	}
+	w, err := fsys.OpenWrite(ctx, probe)
+	if err == nil {
+		_, err = io.WriteString(w, runID+"\n")
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("--output=%s is not writable: %v", output, err)
 	}
-	if err := fsx.RemoveTree(ctx, fsys, TempDir(output, runID)); err != nil {
+	if err := fsx.Remove(ctx, fsys, probe); err != nil {
 		return fmt.Errorf("--output=%s: removing the write probe: %v", output, err)
 	}
 	return nil
