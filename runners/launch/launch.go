@@ -31,9 +31,9 @@ type Job interface {
 	Output() string
 	RunID() string
 	// Outcome reads what the run published, after the runner said it ended. ok is
-	// false when the run failed or published nothing of this run; line says why (or, on
-	// success, what to read) in one line; summary is what a person reads after a
-	// success.
+	// false when the run failed or published nothing of its own; line says in one line
+	// why the run failed (or, on success, what to read), and is empty when the run
+	// recorded nothing of its own; summary is what a person reads.
 	Outcome(ctx context.Context) (summary, line string, ok bool)
 }
 
@@ -144,7 +144,7 @@ func execute(ctx context.Context, name string, job Job, stdout, stderr io.Writer
 		if _, line, ok := job.Outcome(ctx); !ok && line != "" {
 			fmt.Fprintf(stderr, "%s: failed: %s\n", name, line)
 		} else {
-			fmt.Fprintf(stderr, "%s: the pipeline failed: %s\n", name, firstLine(err))
+			fmt.Fprintf(stderr, "%s: the pipeline failed: %s\n", name, rootCause(err))
 		}
 		return ExitFailed
 	}
@@ -154,6 +154,9 @@ func execute(ctx context.Context, name string, job Job, stdout, stderr io.Writer
 	}
 	summary, line, ok := job.Outcome(ctx)
 	if !ok {
+		if line == "" {
+			line = fmt.Sprintf("the job ended but published no report or manifest of its own (expected at %s)", job.ReportPath())
+		}
 		fmt.Fprintf(stderr, "%s: failed: %s\n", name, line)
 		return ExitFailed
 	}
@@ -194,7 +197,16 @@ func fail(name string, code int, msg string) {
 	os.Exit(code)
 }
 
-func firstLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
+// rootCause is the last meaningful line of a runner's error: Beam wraps a DoFn's error in
+// lines of plan and bundle context ("job ... failed:", "caused by:"), and the DoFn's
+// own message comes last.
+func rootCause(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if l != "" && l != "caused by:" && !strings.HasSuffix(l, "failed:") {
+			return l
+		}
+	}
+	return strings.TrimSpace(lines[0])
 }

@@ -67,21 +67,19 @@ func (j *Job) estimate() bool { return j.cfg.Generate.Estimate && j.cfg.StopAfte
 
 // Outcome reads what this run published: its manifest (_SUCCESS or _FAILURE) and
 // report, or for an estimate its report. A manifest or report of another run (an earlier
-// one, or one running beside it) is never taken for this run's.
+// one, or one running beside it) is never taken for this run's: with nothing of its own,
+// Outcome returns no line.
 func (j *Job) Outcome(ctx context.Context) (summary, line string, ok bool) {
 	if j.estimate() {
 		var r funnel.Report
 		if err := readJSON(ctx, j.ReportPath(), &r); err != nil || r.RunID != j.cfg.RunID {
-			return "", fmt.Sprintf("run %s published no estimate at %s", j.cfg.RunID, j.ReportPath()), false
+			return "", "", false
 		}
 		return r.Summary(), fmt.Sprintf("estimate only: no model was called and no output was published (%s)", j.ReportPath()), true
 	}
 	m, err := publish.ReadManifest(ctx, j.cfg.Output)
-	if err != nil {
-		return "", fmt.Sprintf("run %s published no manifest (%v)", j.cfg.RunID, err), false
-	}
-	if m.RunID != j.cfg.RunID {
-		return "", fmt.Sprintf("run %s published no manifest: the one at %s is run %s's", j.cfg.RunID, j.cfg.Output, m.RunID), false
+	if err != nil || m.RunID != j.cfg.RunID {
+		return "", "", false // nothing of this run's: an earlier run's manifest is not its outcome
 	}
 	var r funnel.Report
 	if len(m.Report) > 0 {
