@@ -314,30 +314,39 @@ func (fn *losersFn) ProcessElement(_ int, values func(*[]byte) bool, idLosers fu
 	if len(fn.idLosers) > 0 {
 		es = slices.DeleteFunc(es, func(e entry) bool { return fn.idLosers[ref{sources[e.src], e.line}] })
 	}
-	// By hash, then (source, line): each group's winner comes first.
-	slices.SortFunc(es, func(a, b entry) int {
-		if c := bytes.Compare(a.hash[:], b.hash[:]); c != 0 {
+	eachLoser(es, sources, func(e *entry) *entry { return e }, func(w, l *entry) {
+		emit(refKey(sources[l.src], l.line), describe(sources[w.src], w.line))
+	})
+	return nil
+}
+
+// eachLoser sorts es by hash, then (source, line), so that each group of equal hashes
+// starts with its winner, and calls lost(winner, loser) for every other entry of the
+// group; the same record seen twice is not a loser to itself.
+func eachLoser[E any](es []E, sources []string, base func(*E) *entry, lost func(w, l *E)) {
+	slices.SortFunc(es, func(a, b E) int {
+		x, y := base(&a), base(&b)
+		if c := bytes.Compare(x.hash[:], y.hash[:]); c != 0 {
 			return c
 		}
-		if a.src != b.src {
-			return strings.Compare(sources[a.src], sources[b.src])
+		if x.src != y.src {
+			return strings.Compare(sources[x.src], sources[y.src])
 		}
-		return cmp.Compare(a.line, b.line)
+		return cmp.Compare(x.line, y.line)
 	})
 	for i := 0; i < len(es); {
 		j := i + 1
-		for j < len(es) && es[j].hash == es[i].hash {
+		for j < len(es) && base(&es[j]).hash == base(&es[i]).hash {
 			j++
 		}
-		w := es[i]
-		for _, l := range es[i+1 : j] {
-			if l.src != w.src || l.line != w.line { // the same record twice is not a duplicate of itself
-				emit(refKey(sources[l.src], l.line), describe(sources[w.src], w.line))
+		w := &es[i]
+		for k := i + 1; k < j; k++ {
+			if l := &es[k]; base(l).src != base(w).src || base(l).line != base(w).line {
+				lost(w, l)
 			}
 		}
 		i = j
 	}
-	return nil
 }
 
 // refKey is how a loser is named in the side input: source, NUL, line.

@@ -1,20 +1,11 @@
 package dedup
 
-import (
-	"bytes"
-	"cmp"
-	"slices"
-	"strings"
-)
-
-// idEntry is one document in an ID shard: its ID hash, its text's key (the shard byte
-// and hash of a text shard's entry), and its source (an index in the shard's source
-// table) and line.
+// idEntry is one document in an ID shard: its ID hash (as the entry's hash), its source
+// (an index in the shard's source table) and line, and its text's key (the shard byte and
+// hash of a text shard's entry).
 type idEntry struct {
-	id   [hashBytes]byte
+	entry
 	text [1 + hashBytes]byte
-	src  int32
-	line int64
 }
 
 // idLosersFn finds the documents that repeat an ID with a different text.
@@ -30,34 +21,16 @@ func (*idLosersFn) ProcessElement(_ int, values func(*[]byte) bool, emit func(st
 	var v []byte
 	for values(&v) {
 		err := unpackEach(v, idKeyBytes, &sources, table, func(key []byte, src int32, line int64) {
-			es = append(es, idEntry{id: [hashBytes]byte(key), text: [1 + hashBytes]byte(key[hashBytes:]), src: src, line: line})
+			es = append(es, idEntry{entry: entry{hash: [hashBytes]byte(key), src: src, line: line}, text: [1 + hashBytes]byte(key[hashBytes:])})
 		})
 		if err != nil {
 			return err
 		}
 	}
-	// By ID hash, then (source, line): each group's winner comes first.
-	slices.SortFunc(es, func(a, b idEntry) int {
-		if c := bytes.Compare(a.id[:], b.id[:]); c != 0 {
-			return c
+	eachLoser(es, sources, func(e *idEntry) *entry { return &e.entry }, func(w, l *idEntry) {
+		if l.text != w.text {
+			emit(refKey(sources[l.src], l.line), describe(sources[w.src], w.line))
 		}
-		if a.src != b.src {
-			return strings.Compare(sources[a.src], sources[b.src])
-		}
-		return cmp.Compare(a.line, b.line)
 	})
-	for i := 0; i < len(es); {
-		j := i + 1
-		for j < len(es) && es[j].id == es[i].id {
-			j++
-		}
-		w := es[i]
-		for _, l := range es[i+1 : j] {
-			if l.text != w.text && (l.src != w.src || l.line != w.line) {
-				emit(refKey(sources[l.src], l.line), describe(sources[w.src], w.line))
-			}
-		}
-		i = j
-	}
 	return nil
 }

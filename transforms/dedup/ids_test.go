@@ -122,9 +122,9 @@ func TestIDPackUnpack(t *testing.T) {
 	var got []idEntry
 	var sources []string
 	err := unpackEach(b.value(), idKeyBytes, &sources, map[string]int32{}, func(k []byte, src int32, line int64) {
-		got = append(got, idEntry{id: [hashBytes]byte(k), text: [1 + hashBytes]byte(k[hashBytes:]), src: src, line: line})
+		got = append(got, idEntry{entry: entry{hash: [hashBytes]byte(k), src: src, line: line}, text: [1 + hashBytes]byte(k[hashBytes:])})
 	})
-	if err != nil || len(got) != 1 || string(got[0].id[:]) != string(key[:hashBytes]) || string(got[0].text[:]) != string(key[hashBytes:]) ||
+	if err != nil || len(got) != 1 || string(got[0].hash[:]) != string(key[:hashBytes]) || string(got[0].text[:]) != string(key[hashBytes:]) ||
 		sources[got[0].src] != "s" || got[0].line != 5 {
 		t.Errorf("unpackEach = %+v, %v", got, err)
 	}

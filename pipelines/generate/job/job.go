@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
@@ -72,7 +73,7 @@ func (j *Job) estimate() bool { return j.cfg.Generate.Estimate && j.cfg.StopAfte
 func (j *Job) Outcome(ctx context.Context) (summary, line string, ok bool) {
 	if j.estimate() {
 		var r funnel.Report
-		if err := readJSON(ctx, j.ReportPath(), &r); err != nil || r.RunID != j.cfg.RunID {
+		if err := publish.ReadReport(ctx, j.cfg.Output, path.Base(EstimateFile), &r); err != nil || r.RunID != j.cfg.RunID {
 			return "", "", false
 		}
 		return r.Summary(), fmt.Sprintf("estimate only: no model was called and no output was published (%s)", j.ReportPath()), true
@@ -95,12 +96,4 @@ func (j *Job) Outcome(ctx context.Context) (summary, line string, ok bool) {
 		line = fmt.Sprintf("dataset: %s\n%s", fsx.Join(j.cfg.Output, dataset.Dir), line)
 	}
 	return r.Summary(), line, true
-}
-
-func readJSON(ctx context.Context, path string, v any) error {
-	b, err := fsx.ReadFile(ctx, path)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
 }

@@ -2,7 +2,6 @@ package job
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/xinstruct/xinstruct/io/llm"
@@ -19,22 +18,15 @@ import (
 // on a text, not a broken setup.
 func runFailure(r funnel.Report, maxRate float64) string {
 	for _, st := range r.Stages {
-		failed, top := int64(0), ""
-		reasons := make([]string, 0, len(st.RejectedByReason))
-		for reason := range st.RejectedByReason {
-			reasons = append(reasons, reason)
-		}
-		sort.Strings(reasons)
-		for _, reason := range reasons {
-			n := st.RejectedByReason[reason]
-			if !isCallFailure(reason) {
-				continue
-			}
-			failed += n
-			if top == "" || n > st.RejectedByReason[top] {
-				top = reason
+		failures := map[string]int64{}
+		var failed int64
+		for reason, n := range st.RejectedByReason {
+			if isCallFailure(reason) {
+				failures[reason] = n
+				failed += n
 			}
 		}
+		top := topReason(failures)
 		if st.In > 0 && float64(failed) > maxRate*float64(st.In) {
 			return fmt.Sprintf("%d of %d %s calls failed for good (%.0f%%, more than --max_failure_rate=%g), most as %s; the dead letters are in rejected/%s/, and a re-run pays only for them",
 				failed, st.In, st.Name, 100*float64(failed)/float64(st.In), maxRate, top, st.Name)
