@@ -1,0 +1,159 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/io/lease"
+	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/io/publish"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
+	"github.com/xinstruct/xinstruct/transforms/leaderboard"
+)
+
+func init() {
+	register.DoFn3x1[[]byte, func(*string, *int) bool, func(*leaderboard.Report) bool, publish.Verdict, error](&verdictFn{})
+	register.DoFn4x1[context.Context, []byte, func(*leaderboard.Report) bool, func(publish.File), error](&reportFilesFn{})
+	register.Iter1[leaderboard.Report]()
+	register.Emitter1[publish.File]()
+}
+
+// finalize publishes the run (publish.Finalize) once every shard and report file is in
+// place: the results as the report, checked against what the files hold, and the run's
+// outcome (runFailure) deciding between _SUCCESS and _FAILURE. board is the singleton
+// leaderboard, or the zero PCollection for an estimate.
+func finalize(s beam.Scope, cfg Config, shards, files, counts, board beam.PCollection) {
+	s = s.Scope("eval.Finalize")
+	params, err := json.Marshal(cfg)
+	if err != nil {
+		panic(err)
+	}
+	run := publish.Run{Job: "eval", Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Params: params,
+		ReportFile: ResultsName, Placeholder: cfg.Placeholder() && !cfg.Estimate}
+	if cfg.Estimate {
+		run.ReportFile, run.ReportOnly = EstimateName, true
+	}
+	if !board.IsValid() {
+		board = beam.CreateList(s, []leaderboard.Report{})
+	}
+	verdict := beam.ParDo(s, &verdictFn{Cfg: cfg}, beam.Impulse(s), beam.SideInput{Input: counts}, beam.SideInput{Input: board})
+	publish.Finalize(s, run, shards, files, verdict)
+}
+
+// verdictFn turns the counts and the leaderboard into the report, the records each
+// output must hold, and whether the run may be published.
+type verdictFn struct{ Cfg Config }
+
+func (fn *verdictFn) ProcessElement(_ []byte, counts func(*string, *int) bool, boards func(*leaderboard.Report) bool) (publish.Verdict, error) {
+	c := fn.Cfg
+	sums := publish.SumCounts(counts)
+	r := Report{RunID: c.RunID, Placeholder: c.Placeholder(), Judge: c.Judge.Model, JudgeFormat: string(c.Format), Structured: c.Structured,
+		Gate: c.Gate, Baseline: c.Baseline, Models: c.Names(), Languages: c.Languages, Bootstrap: c.Bootstrap, Seed: c.Seed,
+		Funnel: funnel.FromCounts(sums, c.stages()...)}
+	r.Funnel.RunID, r.Funnel.Placeholder = c.RunID, r.Placeholder
+	for stage, price := range c.prices() {
+		r.Funnel.PriceUsage(stage, price.InputPerM, price.OutputPerM)
+	}
+	for _, byLang := range r.Funnel.LLM {
+		u := sum(byLang)
+		r.Calls, r.Cost = r.Calls+u.Requests, r.Cost+u.Cost
+	}
+	var b leaderboard.Report
+	for boards(&b) {
+		r.Results, r.BradleyTerry = b.Results, b.BradleyTerry
+	}
+	if r.Results == nil {
+		r.Results = []leaderboard.Result{}
+	}
+	failure := ""
+	if !c.Estimate {
+		failure = runFailure(r, c.MaxFailureRate)
+	}
+	r.Failure = failure
+	expect := map[string]int64{AnswersDir: sums[writtenKey(AnswersDir).String()], JudgmentsDir: sums[writtenKey(JudgmentsDir).String()], RejectedDir: 0}
+	for k, n := range sums {
+		if strings.HasPrefix(k, string(funnel.KindRejected)+"/") {
+			expect[RejectedDir] += n
+		}
+	}
+	return publish.NewVerdict(r, expect, failure)
+}
+
+// prices are each model stage's price.
+func (c Config) prices() map[string]llm.Price {
+	p := map[string]llm.Price{"judge": c.Judge.Price}
+	for _, m := range c.Models {
+		p["answer_"+m.Name] = m.LLM.Price
+	}
+	return p
+}
+
+// reportFilesFn writes report/README.md, the leaderboard for a person, and its chart,
+// and lists them for the manifest.
+type reportFilesFn struct{ Cfg Config }
+
+func writeReportFiles(s beam.Scope, cfg Config, board beam.PCollection) beam.PCollection {
+	s = s.Scope("eval.ReportFiles")
+	return beam.ParDo(s, &reportFilesFn{Cfg: cfg}, beam.Impulse(s), beam.SideInput{Input: board})
+}
+
+func (fn *reportFilesFn) ProcessElement(ctx context.Context, _ []byte, boards func(*leaderboard.Report) bool, emit func(publish.File)) error {
+	c := fn.Cfg
+	var b leaderboard.Report
+	found := false
+	for boards(&b) {
+		found = true
+	}
+	if !found {
+		return nil // no judgment at all: the verdict says why, and nothing is drawn
+	}
+	chart, err := leaderboard.RenderChart(b)
+	if err != nil {
+		return fmt.Errorf("eval: the chart: %v", err)
+	}
+	readme := leaderboard.RenderMarkdown(b, leaderboard.Info{Title: "xinstruct eval: win rates against " + c.Baseline,
+		Judge: c.Judge.Model, JudgeFormat: string(c.Format), Baseline: c.Baseline, Placeholder: c.Placeholder(),
+		Languages: c.Languages, RunID: c.RunID, ChartFile: ChartName, Notes: c.notes()})
+	if err := lease.Check(ctx, c.Output, c.RunID); err != nil {
+		return fmt.Errorf("eval: %v", err)
+	}
+	fsys, err := fsx.Open(ctx, c.Output)
+	if err != nil {
+		return err
+	}
+	defer fsys.Close()
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{ChartName, chart}, {ReadmeName, []byte(readme)}} {
+		p := publish.ReportPath(c.Output, f.name)
+		if err := fsx.WriteFileVia(ctx, fsys, fsx.Join(publish.TempDir(c.Output, c.RunID), "report", f.name), p, f.data); err != nil {
+			return fmt.Errorf("eval: writing %s: %v", p, err)
+		}
+		emit(publish.File{Path: p})
+	}
+	return nil
+}
+
+// notes say how the run was set up where it changes how to read the figures.
+func (c Config) notes() []string {
+	var n []string
+	switch c.Gate {
+	case "lose":
+		n = append(n, "An answer not in the language asked lost its comparison without a judge call (--language_gate=lose).")
+	case "judge":
+		n = append(n, "Answers not in the language asked were judged like any other (--language_gate=judge); the judge was told that such an answer is poor.")
+	case "off":
+		n = append(n, "The answers' language was not checked (--language_gate=off).")
+	}
+	if len(c.Imported) > 0 {
+		n = append(n, fmt.Sprintf("Imported answers (--answers): %s.", strings.Join(c.Imported, ", ")))
+	}
+	return n
+}

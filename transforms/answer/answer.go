@@ -1,0 +1,226 @@
+package answer
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/xinstruct/xinstruct/internal/prompts"
+	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/io/evalio"
+	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
+)
+
+func init() {
+	register.DoFn7x1[context.Context, Ask, int, func(evalio.Answer), func(record.Rejected), func(string, int), func(string, int), error](&answerFn{})
+	register.Emitter1[evalio.Answer]()
+}
+
+// TemplateAnswer is the prompt template of a user's turn.
+const TemplateAnswer = "eval_answer"
+
+// ReasonEarlierTurnFailed dead-letters a later turn whose earlier turn has no answer:
+// the dialogue it continues does not exist.
+const ReasonEarlierTurnFailed = "earlier_turn_failed"
+
+// Stage names the answer stage of model name in counts and dead letters.
+func Stage(name string) string { return "answer_" + name }
+
+// Params configure Answer for one model.
+type Params struct {
+	Name string     // the model's name in outputs (--models NAME=...)
+	LLM  llm.Config // its endpoint and model
+	// ProgressEvery is how often each worker logs the stage's progress; 0 = never.
+	ProgressEvery time.Duration
+	// Estimate makes no call: it counts the calls the stage would make, under
+	// "estimate/<stage>/<lang>/<counter>", and emits nothing else.
+	Estimate bool
+}
+
+func (p Params) validate() error {
+	if !evalio.ValidModelName(p.Name) {
+		return fmt.Errorf("model name %q: want letters, digits, '.', '_' or '-'", p.Name)
+	}
+	return p.LLM.Validate()
+}
+
+// Answer asks model p.Name every ask, turn by turn: turn k is asked with the dialogue so
+// far (the user's earlier turns and the model's own answers), as MT-Bench does. It takes
+// PCollection<Ask> and the number of asks (a singleton PCollection<int>, for the
+// progress log), and returns PCollection<evalio.Answer> (one per turn), dead letters
+// (PCollection<record.Rejected>, stage Stage(p.Name): a failed call, and each later turn
+// of its question) and counts (PCollection<KV<string, int>>: the stage's turns in and
+// answers out per language, and its model usage). It panics at construction time if p
+// is invalid.
+func Answer(s beam.Scope, p Params, asks, total beam.PCollection) (answers, rejected, counts beam.PCollection) {
+	s = s.Scope("answer.Answer")
+	if err := p.validate(); err != nil {
+		panic(fmt.Sprintf("answer.Answer: %v", err))
+	}
+	prompts.MustLoad(TemplateAnswer)
+	var usage beam.PCollection
+	answers, rejected, counts, usage = beam.ParDo4(s, &answerFn{Params: p}, asks, beam.SideInput{Input: total})
+	return answers, rejected, beam.Flatten(s, counts, usage)
+}
+
+type answerFn struct {
+	Params Params
+
+	w     llm.Worker[outcome]
+	tmpl  *prompts.Template
+	stage string
+}
+
+type outcome struct {
+	answers  []evalio.Answer
+	rejected []record.Rejected
+}
+
+func (fn *answerFn) Setup(ctx context.Context) error {
+	fn.tmpl = prompts.MustLoad(TemplateAnswer)
+	fn.stage = Stage(fn.Params.Name)
+	return fn.w.Setup(ctx, fn.Params.LLM, fn.stage, fn.Params.ProgressEvery, funnel.LLMKeys(fn.stage))
+}
+
+func (fn *answerFn) Teardown() error { return fn.w.Teardown() }
+
+func (fn *answerFn) StartBundle(context.Context, int, func(evalio.Answer), func(record.Rejected), func(string, int), func(string, int)) {
+	fn.w.StartBundle()
+}
+
+// ProcessElement starts an ask's turns; counts are this stage's in and out, usage its
+// model usage (the Worker's).
+func (fn *answerFn) ProcessElement(ctx context.Context, a Ask, total int, emit func(evalio.Answer), reject func(record.Rejected), counts, _ func(string, int)) error {
+	fn.w.Progress.SetTotal(int64(total))
+	if fn.Params.Estimate {
+		return fn.estimate(ctx, a, emit)
+	}
+	counts(funnel.In(fn.stage, a.Lang).String(), len(a.Turns))
+	fn.w.Go(func() (outcome, error) { return fn.ask(a) })
+	return fn.w.Emit(func(o outcome) { fn.emit(o, emit, reject, counts) })
+}
+
+func (fn *answerFn) FinishBundle(_ context.Context, _ int, emit func(evalio.Answer), reject func(record.Rejected), counts, usage func(string, int)) error {
+	return fn.w.FinishBundle(func(o outcome) { fn.emit(o, emit, reject, counts) }, usage)
+}
+
+func (fn *answerFn) emit(o outcome, emit func(evalio.Answer), reject func(record.Rejected), counts func(string, int)) {
+	for _, a := range o.answers {
+		counts(funnel.Out(fn.stage, a.Lang).String(), 1)
+		emit(a)
+	}
+	for _, r := range o.rejected {
+		reject(r)
+	}
+}
+
+// messages is the dialogue that asks turn k (0-based): the earlier turns with their
+// answers, then turn k.
+func (fn *answerFn) messages(a Ask, k int, earlier []evalio.Answer) ([]llm.Message, error) {
+	var msgs []llm.Message
+	for i := 0; i <= k; i++ {
+		user, err := fn.tmpl.Render(struct{ Question, Suffix string }{a.Turns[i], ""}, nil)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, user...)
+		if i < k {
+			msgs = append(msgs, llm.Message{Role: "assistant", Content: earlier[i].Answer})
+		}
+	}
+	return msgs, nil
+}
+
+// ask asks the turns in order; a failed turn dead-letters itself and every later one.
+func (fn *answerFn) ask(a Ask) (outcome, error) {
+	var o outcome
+	for k, turn := range a.Turns {
+		msgs, err := fn.messages(a, k, o.answers)
+		if err != nil {
+			return o, err
+		}
+		reply, failure, err := fn.w.Call(a.Lang, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: msgs})
+		if err != nil {
+			return o, err
+		}
+		if failure != nil {
+			o.rejected = append(o.rejected, fn.reject(a, k, failure.Reason, failure.Detail))
+			for later := k + 1; later < len(a.Turns); later++ {
+				o.rejected = append(o.rejected, fn.reject(a, later, ReasonEarlierTurnFailed, fmt.Sprintf("turn %d has no answer", k+1)))
+			}
+			return o, nil
+		}
+		o.answers = append(o.answers, evalio.Answer{
+			QuestionID: a.QuestionID, Model: fn.Params.Name, Lang: a.Lang, Turn: k + 1, Answer: reply.Content,
+			Category: a.Category, Prompt: turn, ModelID: fn.Params.LLM.Model, Chars: utf8.RuneCountInString(reply.Content),
+			PromptTokens: reply.PromptTokens, CompletionToks: reply.CompletionTokens, Cached: reply.Cached,
+			Placeholder: reply.Placeholder, Template: fn.tmpl.Ref(),
+		})
+	}
+	return o, nil
+}
+
+func (fn *answerFn) reject(a Ask, turn int, reason, detail string) record.Rejected {
+	return record.Rejected{Reason: reason, Stage: fn.stage, Source: a.Source, Line: a.Line,
+		ID: fmt.Sprintf("%s/%s/turn%d", a.QuestionID, a.Lang, turn+1), Detail: detail, Record: record.Excerpt(a.Turns[turn])}
+}
+
+// estimate counts the calls the ask would make. A turn whose answer is in the store is
+// read from it (no call) so that the next turn's prompt is the real one; after the first
+// turn that is not, the later turns are counted as calls with the earlier answers at
+// their max_tokens bound. It emits every turn's answer for the judge's estimate: the
+// stored one, or an empty one marked Estimated.
+func (fn *answerFn) estimate(ctx context.Context, a Ask, emit func(evalio.Answer)) error {
+	out := func(k int, text string) {
+		emit(evalio.Answer{QuestionID: a.QuestionID, Model: fn.Params.Name, Lang: a.Lang, Turn: k + 1, Answer: text,
+			Category: a.Category, Estimated: text == ""})
+	}
+	var earlier []evalio.Answer
+	missed, bound := false, 0
+	for k := range a.Turns {
+		if missed {
+			fn.addEstimate(a.Lang, llm.CountRequests, 1)
+			fn.addEstimate(a.Lang, llm.CountPromptTokens, bound+len(a.Turns[k])/4+4)
+			fn.addEstimate(a.Lang, llm.CountCompletionTokens, fn.Params.LLM.Sampling.MaxTokens)
+			bound += len(a.Turns[k])/4 + 4 + fn.Params.LLM.Sampling.MaxTokens
+			out(k, "")
+			continue
+		}
+		msgs, err := fn.messages(a, k, earlier)
+		if err != nil {
+			return err
+		}
+		req := llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: msgs}
+		cached, prompt, completion, err := fn.w.Client.Estimate(ctx, req)
+		if err != nil {
+			return err
+		}
+		if cached {
+			reply, failure, err := fn.w.Client.Chat(ctx, req) // from the store: no call
+			if err != nil {
+				return err
+			}
+			if failure == nil {
+				fn.addEstimate(a.Lang, llm.CountCacheHits, 1)
+				earlier = append(earlier, evalio.Answer{Answer: reply.Content})
+				out(k, reply.Content)
+				continue
+			}
+		}
+		missed, bound = true, prompt+completion
+		fn.addEstimate(a.Lang, llm.CountRequests, 1)
+		fn.addEstimate(a.Lang, llm.CountPromptTokens, prompt)
+		fn.addEstimate(a.Lang, llm.CountCompletionTokens, completion)
+		out(k, "")
+	}
+	return nil
+}
+
+func (fn *answerFn) addEstimate(lang, counter string, n int) {
+	fn.w.Add(funnel.Estimate(fn.stage, lang, counter).String(), n)
+}
