@@ -29,10 +29,11 @@ type Result struct {
 // TestShortPrefixes, for the figures).
 const (
 	// MinLetters is the least evidence, in letters, that Check judges: below it an
-	// answer is OK ("too little text"). A one-line answer ("Kyllä, 42.") has no
-	// language to speak of; at 20 letters and more, language ID names the right
-	// language for nearly all prefixes of the corpora's documents (the few misses
-	// below 30 letters are caught by minConfidence).
+	// answer is OK ("too little text"). A one-line answer ("Kyllä, 42.") or a formula
+	// has no language to speak of. From 20 letters on the script check is reliable
+	// (every prefix of 20 letters of the non-Latin corpora but one, a Bengali text
+	// opening with a Latin name, is mostly in its script); language ID is not, and
+	// needs minIDLetters.
 	MinLetters = 20
 	// minScriptShare: an answer whose evidence has less than this share of its letters
 	// in the target language's script is off-language. Every corpus document has at
