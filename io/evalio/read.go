@@ -1,6 +1,8 @@
 package evalio
 
 import (
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+
 	"bufio"
 	"context"
 	"fmt"

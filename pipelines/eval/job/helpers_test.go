@@ -48,7 +48,7 @@ func evalConfig(t *testing.T, questions []string, langs []string) Config {
 // sharedEval is a file of the shared eval questions; the test is skipped without them.
 func sharedEval(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join(testenv.Shared(t), "eval", name)
+	p := testenv.Shared("eval", name)
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("no %s: %v", p, err)
 	}
