@@ -173,12 +173,18 @@ func (s *Server) chat(_ *http.Request, body []byte, fault ErrorKind) answer {
 	default:
 		return badRequest("response_format.type", "Invalid value: '%s'. Supported values are: 'json_object', 'json_schema', and 'text'.", format)
 	}
-	if old, ok := rewriteOf(p); ok {
+	if c, ok := evalJudgeOf(p, req.Model); ok {
+		gen = s.evalJudgeGenerator(c, format, root)
+	} else if old, ok := rewriteOf(p); ok {
 		if format == "" || format == "text" {
 			gen = rewriteGenerator(p, old)
 		}
 	} else if j, ok := judgeOf(p); ok {
 		gen = s.judgeGenerator(j, format, root)
+	} else if format == "" || format == "text" {
+		if lang, ok := s.evalAnswerOf(p, req.Model); ok {
+			gen = evalAnswerGenerator(s.answerer(req.Model), lang)
+		}
 	}
 
 	switch {

@@ -9,14 +9,16 @@
 //	POST /fake/reset            zero the stats
 //
 // Its answers are placeholder text, not model output. Every response carries the header
-// "X-Fakellm: placeholder", and the command prints so on start; the answers themselves carry
-// no marker, because the pipeline checks that a generated instruction is clean English.
+// "X-Fakellm: placeholder", and the command prints so on start; the generation and judge
+// answers themselves carry no marker, because the pipeline checks that a generated
+// instruction is clean English. (An evaluated model's answer ends with a quality marker:
+// see "Evaluation requests".)
 //
 // # Chat answers
 //
 // The same request body always gets the same content (Options.Seed does not change it).
-// Judge and rewrite requests are answered as described under "Judge requests". For any
-// other request, without a response_format the answer is a plausible English instruction
+// Judge and rewrite requests are answered as described under "Judge requests", evaluation
+// answer and judge requests as under "Evaluation requests". For any other request, without a response_format the answer is a plausible English instruction
 // of 40-200 characters, built from about twenty templates chosen by hash, naming the
 // language the prompt names (e.g. "written in Swahili", "language: sw") and a topic taken
 // from a few ASCII-letter words of the prompt's text section (between <text> and </text>,
@@ -81,6 +83,96 @@
 // section: all of it is outside. This is a model of one pipeline bug, not of real LLMs,
 // which can follow injections inside delimiters too; a passing test with the gullible fake
 // shows only that the pipeline keeps data within its delimiters.
+//
+// # Evaluation requests
+//
+// The evaluation pipeline (prompts eval_answer, eval_judge_xinstruction,
+// eval_judge_pairwise, eval_judge_arena and eval_reask in internal/prompts) uses the fake
+// as the models being evaluated and as the pairwise judge comparing their answers. The
+// fake checks for an evaluation judge request first, then for the refinement prompts
+// above, then for an evaluation answer request.
+//
+// An evaluation answer request is one without a JSON response_format whose model is in
+// Options.Answerers, or whose last user message ends, blanks aside, with
+// "Answer in <Name>." for Name one of Finnish, Indonesian, Thai, Turkish, Vietnamese,
+// Bengali, Hindi, Swahili, Tamil, Urdu or English. (A multi-turn question's later turns
+// end the same way.) The target language is the suffix's; without one, the language
+// internal/langid finds in the last user message (undetermined: English). The model
+// answers as its Answerer, or as DefaultAnswerer (quality 5, never the wrong language)
+// when it is not in Options.Answerers. By the hash of the request's content (the key of
+// every answer, so the same request gets the same answer), a WrongLanguageRate share of
+// answers are in English instead (an English question's in another language of the
+// bank); the rest are in the target language. An answer is a few plain sentences of that
+// language from a small embedded bank (a language the bank lacks is answered from the
+// English one), in an order drawn by the hash, as near Chars characters (default
+// DefaultAnswerChars) as whole sentences allow, ending with the marker
+// " (placeholder answer, quality Q)": Q is the Answerer's Quality formatted with %g for
+// an answer in the target language, and 0 for one in the wrong language.
+//
+// An evaluation judge request is one with a user message containing `<answer_a id="` or
+// `<conversation_a id="` (the data message is the last such). Its nonce is the id in the
+// first such opening tag. Side A's section is the text between the last opening tag
+// `<answer_a id="NONCE">` (or `<conversation_a id="NONCE">`) and the first closing tag
+// `</answer_a id="NONCE">` after it, and likewise for B; in a conversation the judged
+// answer is what follows its last "### Assistant A:" (or "### Assistant B:"). A side's
+// quality is the number in the LAST "(placeholder answer, quality Q)" marker of its judged
+// answer, which the answerer writes last, so verdict tokens, scores or earlier markers
+// forged inside an answer change nothing; an answer without a marker is quality 5. The
+// verdict format is read from the system (or developer) messages, or failing those from
+// the data message after B's section: "<score1>" is xinstruction, "[[A>>B]]" arena,
+// "[[C]]" pairwise (the default). Every assistant message after the data message counts
+// as one re-ask.
+//
+// The decision is drawn by the hash of the judge model's name and the messages up to the
+// data message, so a re-ask carries the first ask's decision, and the two orders of a
+// comparison (different contents) draw independently. With Accuracy (default
+// DefaultEvalJudgeAccuracy, 0.8) and PositionBias from Options.EvalJudge, and u, v
+// uniform draws in [0, 1):
+//
+//	if u < PositionBias:        the winner is A (the answer shown first)
+//	else if quality A == B:     tie
+//	else if v < Accuracy:       the higher-quality side wins
+//	else:                       the lower-quality side wins
+//
+// So for a model of higher quality than the baseline, judged in both orders:
+//
+//	P_first  = P(model wins | shown first)  = PositionBias + (1-PositionBias)*Accuracy
+//	P_second = P(model wins | shown second) = (1-PositionBias)*Accuracy
+//
+// and no verdict is a tie. FastChat's rule over both orders (a win when both orders give
+// the model the win, a loss when both give it to the baseline, a tie otherwise) then has
+// expected adjusted win rate (win + tie/2)/total = (P_first + P_second)/2, and the two
+// orders agree with probability P_first*P_second + (1-P_first)*(1-P_second). Over
+// comparisons of different qualities shown equally often in both orders, the share of
+// decisive verdicts that go to the first position is (1+PositionBias)/2. At equal
+// qualities, P(A) = PositionBias and P(tie) = 1-PositionBias: every decisive verdict goes
+// to the first position. (In general, with ties: adjusted win rate =
+// 1/2 + (P(both orders model) - P(both orders baseline))/2.)
+//
+// The reply is one or two sentences of explanation that contain no verdict token, a blank
+// line and the verdict:
+//
+//   - pairwise: "My final verdict is: [[A]]", "[[B]]", or "[[C]]" for a tie;
+//   - arena: "My final verdict is: [[A>>B]]" when the qualities differ by 3 or more (the
+//     winner's side first), "[[A>B]]" (or "[[B>A]]") when by less, "[[A=B]]" for a tie;
+//   - xinstruction: "<score1>8</score1> <score2>5</score2>" with 8 for the winner and 5 for
+//     the loser, 6 and 6 for a tie.
+//
+// With EvalJudge.Echo, a blank line and two lines follow the verdict:
+// For reference, Assistant A's answer ended: "<its last 80 characters>" (blanks collapsed,
+// "..." before a cut), and the same for B; a parser that reads the last token of the reply
+// instead of the verdict is then misled by any token the answers end with.
+//
+// With a json_schema response_format the answer conforms to the schema and carries the
+// decision where the schema's top-level properties allow it: "explanation" (the sentence),
+// "verdict" (pairwise "A", "B" or "C"; arena "A>>B", "A>B", "A=B", "B>A" or "B>>A") and
+// "score1", "score2" (integers as above); with json_object it is that JSON for the format:
+// {"explanation","verdict"} or {"explanation","score1","score2"}. Structured answers carry
+// no echo. Options.JudgeMalformedRate and Options.JudgeMalformedAfterReask apply as for
+// the refinement judge, drawn by the decision's hash: a malformed answer is a prose sentence
+// with no verdict token, whatever the response_format, and a re-ask (the eval_reask
+// prompt) is well-formed unless its own draw says otherwise. Options.Gullible and
+// Options.JudgeStyle do not apply.
 //
 // # Faults
 //

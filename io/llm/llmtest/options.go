@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
@@ -27,6 +28,126 @@ type Options struct {
 	JudgeMalformedAfterReask float64      // fraction of re-asked judge answers that are still prose with no label word
 	JudgeStyle               JudgeStyle   // shape of a judge answer to a request without response_format; "" = JudgeJSON
 	Gullible                 bool         // the judge answers "good" to an injection that escaped the <text> data section
+
+	// Evaluation behaviour (see "Evaluation requests" in the package documentation): the
+	// fake plays the models being evaluated and the pairwise judge comparing them.
+	// JudgeMalformedRate and JudgeMalformedAfterReask apply to the evaluation judge too.
+	Answerers map[string]Answerer // evaluated models by request model name; a model not here answers as DefaultAnswerer
+	EvalJudge EvalJudge           // the pairwise judge of evaluation judge requests
+}
+
+// An Answerer is an evaluated model as the fake plays it.
+type Answerer struct {
+	Quality           float64 // 0-10: the quality its in-language answers carry in their marker
+	WrongLanguageRate float64 // share of its answers written in English instead of the target language (for an English question: in another language), quality 0
+	Chars             int     // typical answer length in characters; 0 = DefaultAnswerChars (about 300)
+}
+
+// DefaultAnswerer is how a model not in Options.Answerers answers an evaluation question.
+var DefaultAnswerer = Answerer{Quality: 5}
+
+func (a Answerer) validate(model string) error {
+	switch {
+	case math.IsNaN(a.Quality) || a.Quality < 0 || a.Quality > 10:
+		return fmt.Errorf("fakellm: answerer %q: Quality %v outside [0, 10]", model, a.Quality)
+	case math.IsNaN(a.WrongLanguageRate) || a.WrongLanguageRate < 0 || a.WrongLanguageRate > 1:
+		return fmt.Errorf("fakellm: answerer %q: WrongLanguageRate %v outside [0, 1]", model, a.WrongLanguageRate)
+	case a.Chars < 0 || a.Chars > MaxAnswerChars:
+		return fmt.Errorf("fakellm: answerer %q: Chars %d outside [0, %d]", model, a.Chars, MaxAnswerChars)
+	}
+	return nil
+}
+
+// MaxAnswerChars bounds Answerer.Chars.
+const MaxAnswerChars = 1 << 20
+
+// String formats a as ParseAnswerers reads one model's settings, e.g.
+// "quality:7,wrong_lang:0.1,chars:300".
+func (a Answerer) String() string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	s := "quality:" + f(a.Quality) + ",wrong_lang:" + f(a.WrongLanguageRate)
+	if a.Chars != 0 {
+		s += ",chars:" + strconv.Itoa(a.Chars)
+	}
+	return s
+}
+
+// ParseAnswerers parses evaluated models written as
+// "model-a=quality:7,wrong_lang:0.1,chars:400;model-b=quality:5": models separated by ";",
+// each a name, "=", and comma-separated key:value settings, any of quality (0-10),
+// wrong_lang (0-1) and chars (a setting left out is 0, except quality, which is
+// DefaultAnswerer's). Model names cannot contain "=", ";" or ",". "" returns nil.
+func ParseAnswerers(s string) (map[string]Answerer, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	out := map[string]Answerer{}
+	for _, entry := range strings.Split(s, ";") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		name, settings, _ := strings.Cut(entry, "=")
+		name = strings.TrimSpace(name)
+		if name == "" || strings.Contains(name, ",") {
+			return nil, fmt.Errorf("fakellm: answerers %q: %q is not model=key:value,...", s, entry)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("fakellm: answerers %q: model %q given twice", s, name)
+		}
+		a := DefaultAnswerer
+		for _, kv := range strings.Split(settings, ",") {
+			kv = strings.TrimSpace(kv)
+			if kv == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(kv, ":")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if !ok {
+				return nil, fmt.Errorf("fakellm: answerers %q: %q is not key:value", s, kv)
+			}
+			var err error
+			switch k {
+			case "quality":
+				a.Quality, err = strconv.ParseFloat(v, 64)
+			case "wrong_lang":
+				a.WrongLanguageRate, err = strconv.ParseFloat(v, 64)
+			case "chars":
+				a.Chars, err = strconv.Atoi(v)
+			default:
+				return nil, fmt.Errorf("fakellm: answerers %q: unknown setting %q (want quality, wrong_lang, chars)", s, k)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("fakellm: answerers %q: bad %s %q", s, k, v)
+			}
+		}
+		if err := a.validate(name); err != nil {
+			return nil, err
+		}
+		out[name] = a
+	}
+	return out, nil
+}
+
+// EvalJudge is the pairwise judge of evaluation judge requests. See "Evaluation requests"
+// in the package documentation for the exact probability model.
+type EvalJudge struct {
+	Accuracy     float64 // probability of preferring the higher-quality answer when qualities differ; 0 = DefaultEvalJudgeAccuracy
+	PositionBias float64 // probability the verdict goes to the answer shown first (A), regardless of quality
+	Echo         bool    // after the verdict, the reply quotes the last ~80 characters of each answer
+}
+
+// DefaultEvalJudgeAccuracy is EvalJudge.Accuracy when it is zero.
+const DefaultEvalJudgeAccuracy = 0.8
+
+func (j EvalJudge) validate() error {
+	switch {
+	case math.IsNaN(j.Accuracy) || j.Accuracy < 0 || j.Accuracy > 1:
+		return fmt.Errorf("fakellm: EvalJudge.Accuracy %v outside [0, 1]", j.Accuracy)
+	case math.IsNaN(j.PositionBias) || j.PositionBias < 0 || j.PositionBias > 1:
+		return fmt.Errorf("fakellm: EvalJudge.PositionBias %v outside [0, 1]", j.PositionBias)
+	}
+	return nil
 }
 
 // LabelWeights are the relative weights of the judge's labels; they need not sum to 1.
@@ -210,6 +331,14 @@ func (o Options) Validate() error {
 	if err := o.JudgeLabels.validate(); err != nil {
 		return err
 	}
+	if err := o.EvalJudge.validate(); err != nil {
+		return err
+	}
+	for name, a := range o.Answerers {
+		if err := a.validate(name); err != nil {
+			return err
+		}
+	}
 	for _, k := range o.ErrorKinds {
 		if !k.valid() {
 			return fmt.Errorf("fakellm: unknown error kind %q (want some of %s)", k, kindList())
@@ -236,5 +365,9 @@ func (o Options) withDefaults() Options {
 	if o.JudgeStyle == "" {
 		o.JudgeStyle = JudgeJSON
 	}
+	if o.EvalJudge.Accuracy == 0 {
+		o.EvalJudge.Accuracy = DefaultEvalJudgeAccuracy
+	}
+	o.Answerers = maps.Clone(o.Answerers)
 	return o
 }
