@@ -14,6 +14,11 @@ func TestParseQuestionShapes(t *testing.T) {
 	if err != nil || q.ID != "81" || len(q.Turns) != 2 || q.Turns[1] != "t2" || len(q.Reference) != 2 || q.Category != "writing" {
 		t.Fatalf("%+v %v", q, err)
 	}
+	// MT-Bench Thai question 94 lost its second turn in translation: asked with the first.
+	q, err = ParseQuestion([]byte(`{"question_id": 94, "turns": ["a", " "]}`))
+	if err != nil || len(q.Turns) != 1 || q.DroppedTurns != 1 {
+		t.Fatalf("%+v %v", q, err)
+	}
 	q, err = ParseQuestion([]byte(`{"question_id": "v-1", "text": "Bagaimana?", "lang": "ID", "reference": "r"}`))
 	if err != nil || q.ID != "v-1" || q.Lang != "id" || len(q.Turns) != 1 || q.Reference[0] != "r" {
 		t.Fatalf("%+v %v", q, err)
@@ -24,8 +29,8 @@ func TestParseQuestionShapes(t *testing.T) {
 		`{"question_id": "", "text": "x"}`:                ReasonNoID,
 		`{"question_id": [1], "text": "x"}`:               ReasonBadField,
 		`{"question_id": 1}`:                              ReasonNoText,
-		`{"question_id": 1, "turns": ["a", " "]}`:         ReasonNoText,
 		`{"question_id": 1, "text": "a", "reference": 3}`: ReasonBadField,
+		`{"question_id": 1, "turns": [" ", "b"]}`:         ReasonNoText,
 	} {
 		_, err := ParseQuestion([]byte(line))
 		var pe *ParseError

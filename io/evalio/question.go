@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -15,8 +14,11 @@ type Question struct {
 	Turns     []string // the user's turns; one for a single-turn question
 	Lang      string   // the language the question is written in, when the file says; "" otherwise
 	Reference []string // reference answers per turn, when given
-	Source    string   // the file it came from
-	Line      int64    // 1-based line in Source
+	// DroppedTurns counts empty turns after the first, dropped with every turn after
+	// them (a translation that lost a turn): the question is asked with the turns before.
+	DroppedTurns int
+	Source       string // the file it came from
+	Line         int64  // 1-based line in Source
 }
 
 // questionLine is a line of a question file.
@@ -64,9 +66,13 @@ func ParseQuestion(line []byte) (Question, error) {
 	if len(q.Turns) == 0 {
 		return Question{}, &ParseError{ReasonNoText, "neither text nor turns"}
 	}
+	if strings.TrimSpace(q.Turns[0]) == "" {
+		return Question{}, &ParseError{ReasonNoText, "the first turn is empty"}
+	}
 	for i, t := range q.Turns {
 		if strings.TrimSpace(t) == "" {
-			return Question{}, &ParseError{ReasonNoText, fmt.Sprintf("turn %d is empty", i+1)}
+			q.DroppedTurns, q.Turns = len(q.Turns)-i, q.Turns[:i]
+			break
 		}
 	}
 	if q.Reference, err = references(l.Reference); err != nil {

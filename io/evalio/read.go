@@ -1,8 +1,6 @@
 package evalio
 
 import (
-	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
-
 	"bufio"
 	"context"
 	"fmt"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local" // local globs, on the launcher and the workers
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"

@@ -121,6 +121,9 @@ func (fn *expandFn) ProcessElement(q evalio.Question, emit func(string, Ask), re
 		return
 	}
 	qCounts(funnel.Out(StageQuestions, orUnknown(lang)).String(), 1)
+	if q.DroppedTurns > 0 {
+		qCounts(funnel.Yield(StageQuestions, orUnknown(lang), "dropped_empty_turns").String(), q.DroppedTurns)
+	}
 	langs := fn.Languages
 	if native {
 		langs = []string{lang}
