@@ -31,6 +31,7 @@ func lengthControlled(comps []*comparison) (*float64, string) {
 	}
 	deltas := make([]float64, len(comps))
 	var mean float64
+	spread := false
 	for i, c := range comps {
 		var d float64
 		orders := c.present()
@@ -38,16 +39,17 @@ func lengthControlled(comps []*comparison) (*float64, string) {
 			d += float64(j.ModelChars-j.BaselineChars) / float64(len(orders))
 		}
 		deltas[i] = d
+		spread = spread || d != deltas[0]
 		mean += d / float64(len(comps))
+	}
+	if !spread {
+		return nil, "not fitted: every answer-length difference is the same"
 	}
 	var ss float64
 	for _, d := range deltas {
 		ss += (d - mean) * (d - mean)
 	}
 	sd := math.Sqrt(ss / float64(len(comps)-1))
-	if sd == 0 {
-		return nil, "not fitted: every answer-length difference is the same"
-	}
 	xs := make([]float64, len(comps))
 	ys := make([]float64, len(comps))
 	for i, c := range comps {
