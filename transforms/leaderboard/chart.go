@@ -7,6 +7,7 @@ import (
 	"image/color"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
@@ -35,7 +36,17 @@ func RenderChart(r Report) ([]byte, error) {
 	}
 
 	p := plot.New()
-	p.Title.Text = "Adjusted win rate against the baseline, with 95% intervals"
+	// Liberation Sans has Arial's metrics, so the text plot placed by its widths also fits
+	// where a viewer draws it with Arial or Helvetica; most viewers have neither Liberation
+	// font, and Liberation Serif's stand-ins are often wider.
+	sans := font.Font{Typeface: "Liberation", Variant: "Sans"}
+	p.Title.TextStyle.Font = font.From(sans, 12)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font = font.From(sans, 11)
+		a.Tick.Label.Font = font.From(sans, 10)
+	}
+	p.Legend.TextStyle.Font = font.From(sans, 10)
+	p.Title.Text = "Adjusted win rate against the baseline (95% intervals)"
 	p.Y.Label.Text = "adjusted win rate"
 	p.X.Label.Text = "language"
 	p.X.Min, p.X.Max = -0.5, float64(len(langs))-0.5
@@ -47,7 +58,9 @@ func RenderChart(r Report) ([]byte, error) {
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(xt)
 	p.Y.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "0"}, {Value: 0.25, Label: "0.25"}, {Value: 0.5, Label: "0.5"}, {Value: 0.75, Label: "0.75"}, {Value: 1, Label: "1"}}
-	p.Legend.Top = true
+	// Top left, inside the plot: the names run to the right, where they have room.
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs = 0.7 * vg.Inch
 
 	even, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: 0.5}, {X: p.X.Max, Y: 0.5}})
 	if err != nil {
@@ -57,7 +70,8 @@ func RenderChart(r Report) ([]byte, error) {
 	even.Dashes = []vg.Length{vg.Points(5), vg.Points(4)}
 	p.Add(even)
 
-	const spread = 0.6 // the share of a language's slot the models' offsets take
+	// The share of a language's slot the models' offsets take: 0.15 per model, at most 0.6.
+	spread := min(0.6, 0.15*float64(len(series)-1))
 	for i, s := range series {
 		offset := 0.0
 		if len(series) > 1 {
