@@ -185,7 +185,7 @@ func writeSmallTable(b *strings.Builder, keyHead string, key func(Result) string
 
 func writeBT(b *strings.Builder, scores []BTScore) {
 	b.WriteString("## Bradley-Terry scores\n\n")
-	b.WriteString("Strengths fitted to the same outcomes (a tie is half a win each way), on an Elo-like scale where the baseline is 1000 and +400 means ten times the odds of winning against it; 95% intervals resample questions.\n\n")
+	b.WriteString("Strengths fitted to the same outcomes (a tie is half a win each way), on an Elo-like scale where the baseline is 1000 and +400 means ten times the odds of winning against it; 95% intervals resample questions. Each model also gets one virtual tie with the baseline, which keeps the score of a model that wins or loses everything finite.\n\n")
 	b.WriteString("| Model | Score, all languages [95% CI] |\n|---|--:|\n")
 	var langs, models []string
 	score := map[[2]string]float64{}
