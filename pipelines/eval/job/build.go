@@ -76,7 +76,7 @@ func Build(s beam.Scope, cfg Config) Result {
 	if cfg.Estimate {
 		// An estimate leaves the outputs of earlier runs alone: it writes its report only.
 		res.Counts = beam.Flatten(s, countsAll...)
-		finalize(s, cfg, beam.CreateList(s, []shardio.File{}), beam.CreateList(s, []publish.File{}), res.Counts, nil)
+		finalize(s, cfg, beam.CreateList(s, []shardio.File{}), beam.CreateList(s, []publish.File{}), res.Counts, beam.PCollection{})
 		return res
 	}
 	lines := []beam.PCollection{formatAnswers(s, gated), formatJudgments(s, beam.Flatten(s, judged, decided)), recordio.FormatRejected(s, allRejected)}

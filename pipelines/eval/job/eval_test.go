@@ -40,6 +40,7 @@ func TestRecoversTheConfiguredWinRatePositionBiasAndWrongLanguageRate(t *testing
 	cfg.Baseline, cfg.Judge, cfg.Format = "base", testLLM(jURL, "judge-1", store), pairjudge.FormatPairwise
 	r := mustSucceed(t, cfg)
 
+	t.Logf("\n%s", r.Summary())
 	all := row(t, r, "strong", "all")
 	if all.N != 240 {
 		t.Fatalf("n = %d comparisons, want 80 questions x 3 languages", all.N)

@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register.DoFn3x1[[]byte, func(*string, *int) bool, func(*leaderboard.Report) bool, publish.Verdict, error](&verdictFn{})
+	register.DoFn3x2[[]byte, func(*string, *int) bool, func(*leaderboard.Report) bool, publish.Verdict, error](&verdictFn{})
 	register.DoFn4x1[context.Context, []byte, func(*leaderboard.Report) bool, func(publish.File), error](&reportFilesFn{})
 	register.Iter1[leaderboard.Report]()
 	register.Emitter1[publish.File]()
