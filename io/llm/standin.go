@@ -26,12 +26,23 @@ var (
 // standInTransport serves requests with the stand-in's handler in this process: no
 // socket, no port, nothing for a worker to reach.
 func standInTransport() http.RoundTripper {
-	standInOnce.Do(func() { standInHandler = llmtest.New(llmtest.Options{Model: StandInModel}).Handler() })
+	standInOnce.Do(func() {
+		standInHandler = llmtest.New(llmtest.Options{Model: StandInModel, Answerers: StandInAnswerers}).Handler()
+	})
 	return handlerTransport{standInHandler}
 }
 
 // StandInModel names the stand-in's model in outputs when no model is given.
 const StandInModel = "xinstruct-placeholder"
+
+// StandInAnswerers are the models the stand-in plays in the eval pipeline's offline
+// demo: a candidate a little better than its baseline, which now and then answers in
+// English, so that the demo's leaderboard, intervals and language figures show
+// something. Their answers are placeholder text.
+var StandInAnswerers = map[string]llmtest.Answerer{
+	"xinstruct-placeholder-candidate": {Quality: 6},
+	"xinstruct-placeholder-baseline":  {Quality: 5, WrongLanguageRate: 0.1},
+}
 
 type handlerTransport struct{ h http.Handler }
 

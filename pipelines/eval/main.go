@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/pipelines/eval/job"
 	"github.com/xinstruct/xinstruct/runners/launch"
 )
@@ -33,7 +34,7 @@ func main() {
 			return nil, err
 		}
 		if cfg.Placeholder() && !cfg.Estimate {
-			fmt.Fprintf(os.Stderr, "eval: the offline stand-in (%s) answers for some models or the judge: its answers and verdicts are PLACEHOLDER text, not model output\n", model)
+			fmt.Fprintf(os.Stderr, "eval: the offline stand-in (%s) answers for some models or judges: its answers and verdicts are PLACEHOLDER text, not model output\n", llm.StandInURL)
 		}
 		return job.New(cfg)
 	})

@@ -17,7 +17,8 @@ import (
 // SVG: a point with a vertical bar for its 95% interval, one colour and a small sideways
 // offset per model so that the bars do not hide each other, and a dashed line at 0.5, the
 // baseline's level. Rows without outcomes are left out. The same report gives the same bytes.
-func RenderChart(r Report) ([]byte, error) {
+// title heads it; "" is DefaultChartTitle (a placeholder run says so in its title).
+func RenderChart(r Report, title string) ([]byte, error) {
 	var langs, series []string
 	for _, x := range r.Results {
 		if x.Category == "" && x.Turn == 0 && x.N > 0 {
@@ -46,7 +47,10 @@ func RenderChart(r Report) ([]byte, error) {
 		a.Tick.Label.Font = font.From(sans, 10)
 	}
 	p.Legend.TextStyle.Font = font.From(sans, 10)
-	p.Title.Text = "Adjusted win rate against the baseline (95% intervals)"
+	p.Title.Text = title
+	if title == "" {
+		p.Title.Text = DefaultChartTitle
+	}
 	p.Y.Label.Text = "adjusted win rate"
 	p.X.Label.Text = "language"
 	p.X.Min, p.X.Max = -0.5, float64(len(langs))-0.5
@@ -134,3 +138,6 @@ func sortLangs(langs []string) {
 		}
 	}
 }
+
+// DefaultChartTitle is RenderChart's title when it is given none.
+const DefaultChartTitle = "Adjusted win rate against the baseline (95% intervals)"

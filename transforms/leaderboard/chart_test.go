@@ -19,7 +19,7 @@ func sampleReport() Report {
 
 func TestRenderChart(t *testing.T) {
 	rep := sampleReport()
-	svg, err := RenderChart(rep)
+	svg, err := RenderChart(rep, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestRenderChart(t *testing.T) {
 			t.Errorf("the SVG lacks the label %s", label)
 		}
 	}
-	again, err := RenderChart(rep)
+	again, err := RenderChart(rep, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestRenderChart(t *testing.T) {
 }
 
 func TestRenderChartWithoutResults(t *testing.T) {
-	if _, err := RenderChart(Report{}); err == nil {
+	if _, err := RenderChart(Report{}, ""); err == nil {
 		t.Errorf("no error for an empty report")
 	}
 }

@@ -113,7 +113,11 @@ func (fn *reportFilesFn) ProcessElement(ctx context.Context, _ []byte, boards fu
 	if !found {
 		return nil // no judgment at all: the verdict says why, and nothing is drawn
 	}
-	chart, err := leaderboard.RenderChart(b)
+	title := leaderboard.DefaultChartTitle
+	if c.Placeholder() {
+		title = "PLACEHOLDER run (stand-in models): " + title
+	}
+	chart, err := leaderboard.RenderChart(b, title)
 	if err != nil {
 		return fmt.Errorf("eval: the chart: %v", err)
 	}

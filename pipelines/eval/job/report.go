@@ -65,14 +65,14 @@ func (r Report) Summary() string {
 	}
 	if len(r.Results) > 0 {
 		fmt.Fprintf(&b, "judge %s (%s), baseline %s; adjusted win rate = (wins + ties/2) / n, 95%% bootstrap interval\n", r.Judge, r.JudgeFormat, r.Baseline)
-		fmt.Fprintf(&b, "  %-24s %-5s %6s %14s %20s %9s %9s\n", "model", "lang", "n", "W/T/L", "adjusted win rate", "pos.cons", "off-lang")
+		fmt.Fprintf(&b, "  %-24s %-5s %6s %14s %20s %9s %9s %9s\n", "model", "lang", "n", "W/T/L", "adjusted win rate", "pos.cons", "off-lang", "base off")
 		for _, x := range r.Results {
 			if x.Category != "" || x.Turn != 0 {
 				continue
 			}
-			fmt.Fprintf(&b, "  %-24s %-5s %6d %14s %7.1f%% [%5.1f, %5.1f] %8.0f%% %8.1f%%\n", x.Model, x.Lang, x.N,
+			fmt.Fprintf(&b, "  %-24s %-5s %6d %14s %7.1f%% [%5.1f, %5.1f] %8.0f%% %8.1f%% %8.1f%%\n", x.Model, x.Lang, x.N,
 				fmt.Sprintf("%d/%d/%d", x.Wins, x.Ties, x.Losses), 100*x.WinRateAdjusted, 100*x.CILow, 100*x.CIHigh,
-				100*x.PositionConsistency, 100*x.WrongLanguageRate)
+				100*x.PositionConsistency, 100*x.WrongLanguageRate, 100*x.BaselineWrongLanguageRate)
 		}
 		b.WriteString("\n")
 	}
