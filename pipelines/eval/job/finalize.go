@@ -106,12 +106,14 @@ func writeReportFiles(s beam.Scope, cfg Config, board beam.PCollection) beam.PCo
 func (fn *reportFilesFn) ProcessElement(ctx context.Context, _ []byte, boards func(*leaderboard.Report) bool, emit func(publish.File)) error {
 	c := fn.Cfg
 	var b leaderboard.Report
-	found := false
+	outcomes := 0
 	for boards(&b) {
-		found = true
+		for _, x := range b.Results {
+			outcomes += x.N
+		}
 	}
-	if !found {
-		return nil // no judgment at all: the verdict says why, and nothing is drawn
+	if outcomes == 0 {
+		return nil // no comparison had an outcome: the verdict says why, and there is nothing to draw
 	}
 	title := leaderboard.DefaultChartTitle
 	if c.Placeholder() {
