@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 
 	"github.com/xinstruct/xinstruct/internal/prompts"
 	"github.com/xinstruct/xinstruct/internal/record"
@@ -19,7 +20,17 @@ import (
 func init() {
 	register.DoFn7x1[context.Context, Ask, int, func(evalio.Answer), func(record.Rejected), func(string, int), func(string, int), error](&answerFn{})
 	register.Emitter1[evalio.Answer]()
+	register.Function1x1(turnsOf)
 }
+
+// TurnCount returns the number of turns of all asks (PCollection<Ask>): the answer
+// calls each model makes, for the progress log's total (a singleton PCollection<int>).
+func TurnCount(s beam.Scope, asks beam.PCollection) beam.PCollection {
+	s = s.Scope("answer.TurnCount")
+	return stats.Sum(s, beam.ParDo(s, turnsOf, asks))
+}
+
+func turnsOf(a Ask) int { return len(a.Turns) }
 
 // TemplateAnswer is the prompt template of a user's turn.
 const TemplateAnswer = "eval_answer"
@@ -51,8 +62,8 @@ func (p Params) validate() error {
 
 // Answer asks model p.Name every ask, turn by turn: turn k is asked with the dialogue so
 // far (the user's earlier turns and the model's own answers), as MT-Bench does. It takes
-// PCollection<Ask> and the number of asks (a singleton PCollection<int>, for the
-// progress log), and returns PCollection<evalio.Answer> (one per turn), dead letters
+// PCollection<Ask> and the number of their turns (TurnCount, for the progress log), and
+// returns PCollection<evalio.Answer> (one per turn), dead letters
 // (PCollection<record.Rejected>, stage Stage(p.Name): a failed call, and each later turn
 // of its question) and counts (PCollection<KV<string, int>>: the stage's turns in and
 // answers out per language, and its model usage). It panics at construction time if p

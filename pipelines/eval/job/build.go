@@ -49,10 +49,10 @@ func Build(s beam.Scope, cfg Config) Result {
 	countsAll := []beam.PCollection{counts}
 
 	as := s.Scope("Answer")
-	nAsks := stats.CountElms(as, asks)
+	nTurns := answer.TurnCount(as, asks)
 	var answers []beam.PCollection
 	for _, m := range cfg.Models {
-		a, r, c := answer.Answer(as.Scope(m.Name), answer.Params{Name: m.Name, LLM: m.LLM, ProgressEvery: cfg.ProgressEvery, Estimate: cfg.Estimate}, asks, nAsks)
+		a, r, c := answer.Answer(as.Scope(m.Name), answer.Params{Name: m.Name, LLM: m.LLM, ProgressEvery: cfg.ProgressEvery, Estimate: cfg.Estimate}, asks, nTurns)
 		answers, rejectedAll, countsAll = append(answers, a), append(rejectedAll, r), append(countsAll, c)
 	}
 	if len(cfg.Answers) > 0 {
