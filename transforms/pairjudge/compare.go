@@ -137,6 +137,9 @@ func (fn *compareFn) ProcessElement(_ string, asks func(*answer.Ask) bool, answe
 		for t := 1; t <= len(ask.Turns); t++ {
 			for _, modelFirst := range []bool{true, false} {
 				c := Comparison{QuestionID: ask.QuestionID, Lang: ask.Lang, Category: ask.Category, Turn: t, Model: m, Baseline: fn.Params.Baseline, ModelFirst: modelFirst}
+				if t <= len(ask.Reference) {
+					c.Reference = ask.Reference[t-1]
+				}
 				counts(funnel.In(StageCompare, ask.Lang).String(), 1)
 				if !dialogue(&c, ask, byModel[m], base) {
 					j := judgmentOf(c)

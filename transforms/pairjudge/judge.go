@@ -147,7 +147,8 @@ func (fn *judgeFn) messages(c Comparison) ([]llm.Message, error) {
 		MultiTurn bool
 		Nonce     string
 		Turns     []Turn
-	}{prompts.LanguageName(c.Lang), c.Turn > 1, nonce(c), c.Turns}
+		Reference string
+	}{prompts.LanguageName(c.Lang), c.Turn > 1, nonce(c), c.Turns, c.Reference}
 	return fn.tmpl.Render(data, nil)
 }
 
@@ -160,6 +161,7 @@ func nonce(c Comparison) string {
 	for _, t := range c.Turns {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", t.Question, t.AnswerA, t.AnswerB)
 	}
+	fmt.Fprintf(h, "%s\x00", c.Reference)
 	return hex.EncodeToString(h.Sum(nil)[:6])
 }
 
@@ -169,6 +171,9 @@ func quoted(c Comparison) []string {
 	var q []string
 	for _, t := range c.Turns {
 		q = append(q, t.Question, t.AnswerA, t.AnswerB)
+	}
+	if c.Reference != "" {
+		q = append(q, c.Reference)
 	}
 	return q
 }

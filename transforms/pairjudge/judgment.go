@@ -29,6 +29,7 @@ type Comparison struct {
 	Baseline   string
 	ModelFirst bool
 	Turns      []Turn // the dialogue up to Turn
+	Reference  string // the question's reference answer to the judged turn, when it has one
 
 	ModelOffLanguage, BaselineOffLanguage bool
 	ModelChars, BaselineChars             int

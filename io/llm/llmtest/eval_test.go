@@ -216,6 +216,7 @@ type judgeData struct {
 	MultiTurn bool
 	Nonce     string
 	Turns     []judgeTurn
+	Reference string
 }
 
 type judgeTurn struct{ Question, AnswerA, AnswerB string }
