@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/xinstruct/xinstruct/internal/testenv"
@@ -102,5 +103,41 @@ not json
 	}
 	if _, err := ModelNames(t.Context(), []string{filepath.Join(dir, "none-*.jsonl")}); err == nil {
 		t.Fatal("a glob that matches nothing must be an error")
+	}
+}
+
+// Every translated MT-Bench file is found to be in its language, code and math
+// questions included; the English files stay English.
+func TestDetectFileLanguageOnSharedFiles(t *testing.T) {
+	files, _ := filepath.Glob(testenv.Shared("eval", "*.jsonl"))
+	if len(files) == 0 {
+		t.Skip("no shared eval files")
+	}
+	for _, f := range files {
+		base := filepath.Base(f)
+		if base == "instructions.en.jsonl" {
+			continue
+		}
+		fh, _ := os.Open(f)
+		var qs []Question
+		scanLines(fh, func(_ int64, b []byte) {
+			if q, err := ParseQuestion(b); err == nil {
+				qs = append(qs, q)
+			}
+		})
+		fh.Close()
+		DetectFileLanguage(qs)
+		want := ""
+		if parts := strings.Split(base, "."); len(parts) == 3 && parts[1] != "en" {
+			want = parts[1]
+		}
+		for _, q := range qs {
+			if base == "vicuna_partial_translations.jsonl" {
+				continue // its questions carry their own lang
+			}
+			if q.Lang != want {
+				t.Errorf("%s question %s: lang %q, want %q", base, q.ID, q.Lang, want)
+			}
+		}
 	}
 }

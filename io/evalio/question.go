@@ -5,15 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"unicode"
 )
 
 // Question is one eval question as read.
 type Question struct {
-	ID        string   // question_id, as a string
-	Category  string   //
-	Turns     []string // the user's turns; one for a single-turn question
-	Lang      string   // the language the question is written in, when the file says; "" otherwise
-	Reference []string // reference answers per turn, when given
+	ID       string   // question_id, as a string
+	Category string   //
+	Turns    []string // the user's turns; one for a single-turn question
+	Lang     string   // the language the question is written in, when the file says or DetectFileLanguage found it; "" otherwise
+	// LangDetected says Lang was found by DetectFileLanguage, not given.
+	LangDetected bool
+	Reference    []string // reference answers per turn, when given
 	// DroppedTurns counts empty turns after the first, dropped with every turn after
 	// them (a translation that lost a turn): the question is asked with the turns before.
 	DroppedTurns int
@@ -125,3 +128,5 @@ func asParseError(err error) *ParseError {
 	}
 	return &ParseError{ReasonMalformed, err.Error()}
 }
+
+func isLetter(r rune) bool { return unicode.IsLetter(r) }

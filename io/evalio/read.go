@@ -81,7 +81,8 @@ func (fn *matchFn) ProcessElement(ctx context.Context, _ []byte, emit func(strin
 type readQuestionsFn struct{}
 
 func (*readQuestionsFn) ProcessElement(ctx context.Context, path string, emit func(Question), reject func(record.Rejected)) error {
-	return eachLine(ctx, path, func(n int64, line []byte) {
+	var qs []Question
+	err := eachLine(ctx, path, func(n int64, line []byte) {
 		q, err := ParseQuestion(line)
 		if err != nil {
 			pe := asParseError(err)
@@ -89,8 +90,16 @@ func (*readQuestionsFn) ProcessElement(ctx context.Context, path string, emit fu
 			return
 		}
 		q.Source, q.Line = path, n
-		emit(q)
+		qs = append(qs, q)
 	})
+	if err != nil {
+		return err
+	}
+	DetectFileLanguage(qs)
+	for _, q := range qs {
+		emit(q)
+	}
+	return nil
 }
 
 type readAnswersFn struct{}

@@ -12,7 +12,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/xinstruct/xinstruct/internal/langid"
 	"github.com/xinstruct/xinstruct/internal/prompts"
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/io/evalio"
@@ -73,10 +72,9 @@ type ExpandParams struct {
 	Languages []string // the languages English questions are asked in; native questions outside them are left out
 }
 
-// Expand turns questions into asks. A question whose file gives its lang, or whose text
-// language ID finds confidently in a language other than English (MT-Bench
-// translations carry no lang field), is asked as is in that language only, when that
-// language is selected. Any other question is English and is asked in every selected
+// Expand turns questions into asks. A question with a lang (given, or found for its
+// whole file by evalio.DetectFileLanguage: MT-Bench translations carry no lang field) is
+// asked as is in that language only, when that language is selected. Any other question is English and is asked in every selected
 // language with Suffix. Two asks of the same question id in one language (an English
 // question and its translation in one run, or a file given twice) keep one: the native
 // one, else the first by file and line. It takes PCollection<evalio.Question> and returns
@@ -106,11 +104,6 @@ type expandFn struct{ Languages []string }
 func (fn *expandFn) ProcessElement(q evalio.Question, emit func(string, Ask), reject func(record.Rejected), qCounts, askCounts func(string, int)) {
 	lang, native := q.Lang, q.Lang != ""
 	qCounts(funnel.In(StageQuestions, orUnknown(lang)).String(), 1)
-	if !native {
-		if r := langid.Default().Detect(q.Turns[0]); r.Lang != "" && r.Lang != "en" && r.Confidence >= 0.9 && letters(q.Turns[0]) >= 20 {
-			lang, native = r.Lang, true
-		}
-	}
 	if native && !Supported(lang) {
 		reject(record.Rejected{Reason: evalio.ReasonUnsupported, Stage: StageQuestions, Source: q.Source, Line: q.Line, ID: q.ID,
 			Detail: fmt.Sprintf("the question is in %q; the eval asks in %s", lang, strings.Join(supported, ", ")), Record: record.Excerpt(q.Turns[0])})
@@ -146,20 +139,6 @@ func orUnknown(lang string) string {
 		return "en"
 	}
 	return lang
-}
-
-// letters counts the letters of s, up to 100.
-func letters(s string) int {
-	n := 0
-	for _, r := range s {
-		if n >= 100 {
-			break
-		}
-		if r > 0x40 && (r < 0x80 && (r|0x20) >= 'a' && (r|0x20) <= 'z' || r >= 0x80) {
-			n++
-		}
-	}
-	return n
 }
 
 // dedupFn keeps one ask per key: the native one, else the first by source and line.
