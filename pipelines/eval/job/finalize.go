@@ -53,7 +53,7 @@ type verdictFn struct{ Cfg Config }
 func (fn *verdictFn) ProcessElement(_ []byte, counts func(*string, *int) bool, boards func(*leaderboard.Report) bool) (publish.Verdict, error) {
 	c := fn.Cfg
 	sums := publish.SumCounts(counts)
-	r := Report{RunID: c.RunID, Placeholder: c.Placeholder(), Judge: c.Judge.Model, JudgeFormat: string(c.Format), Structured: c.Structured,
+	r := Report{RunID: c.RunID, Placeholder: c.Placeholder() && !c.Estimate, Judge: c.Judge.Model, JudgeFormat: string(c.Format), Structured: c.Structured,
 		Gate: c.Gate, Baseline: c.Baseline, Models: c.Names(), Languages: c.Languages, Bootstrap: c.Bootstrap, Seed: c.Seed,
 		Funnel: funnel.FromCounts(sums, c.stages()...)}
 	r.Funnel.RunID, r.Funnel.Placeholder = c.RunID, r.Placeholder

@@ -165,3 +165,33 @@ func assertFailed(t *testing.T, cfg Config, code int, stderr, want string) {
 		t.Fatalf("a failed run published %s", publish.SuccessFile)
 	}
 }
+
+// A reply without a verdict is asked again once; the re-asked verdict counts, and the
+// leaderboard says how many needed it.
+func TestReaskRecoversMalformedVerdicts(t *testing.T) {
+	_, aURL := llmtest.Start(t, llmtest.Options{Answerers: map[string]llmtest.Answerer{"a": {Quality: 7}, "b": {Quality: 5}}})
+	_, jURL := llmtest.Start(t, llmtest.Options{JudgeMalformedRate: 0.5, EvalJudge: llmtest.EvalJudge{Accuracy: 0.9}})
+	cfg := evalConfig(t, []string{firstLines(t, "questions.en.jsonl", 40)}, []string{"vi"})
+	store := filepath.Join(t.TempDir(), "store")
+	cfg.Models = []Model{{Name: "a", LLM: testLLM(aURL, "a", store)}, {Name: "b", LLM: testLLM(aURL, "b", store)}}
+	cfg.Baseline, cfg.Judge = "b", testLLM(jURL, "judge-1", store)
+	x := row(t, mustSucceed(t, cfg), "a", "all")
+	if x.N != 40 || x.ParseFailuresAfterReask != 0 || x.ParseFailures < 25 || x.ParseFailures > 55 {
+		t.Fatalf("n %d, parse failures %d before the re-ask (want about half of 80), %d after (want 0)", x.N, x.ParseFailures, x.ParseFailuresAfterReask)
+	}
+	reasked := 0
+	for _, j := range readJSONL[pairjudge.Judgment](t, filepath.Join(cfg.Output, JudgmentsDir)) {
+		if j.Parsed == pairjudge.ParsedReask {
+			reasked++
+			if !strings.Contains(j.Raw, "[re-asked]") {
+				t.Errorf("a re-asked judgment keeps only one reply: %q", j.Raw)
+			}
+		}
+	}
+	if reasked != x.ParseFailures {
+		t.Errorf("%d judgments say re-asked, the leaderboard %d", reasked, x.ParseFailures)
+	}
+	if x.JudgeCalls != 80+x.ParseFailures {
+		t.Errorf("judge calls %d, want 80 + %d re-asks", x.JudgeCalls, x.ParseFailures)
+	}
+}
