@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -24,6 +25,14 @@ const (
 	ReasonOfflineMiss    = "llm_offline_miss"    // offline mode, and the store has no answer
 	ReasonBudgetExceeded = "llm_budget_exceeded" // the call would exceed --max_requests or --max_cost
 )
+
+// CallFailed reports whether a dead letter's reason is a model call that failed for
+// good (a wrong key or URL, a server that kept failing, a request it refused), as
+// opposed to what the user asked for (a budget that ran out) or the provider's verdict
+// on a text (a content filter): what a run's failure rate counts.
+func CallFailed(reason string) bool {
+	return strings.HasPrefix(reason, "llm_") && reason != ReasonBudgetExceeded && reason != ReasonContentFilter
+}
 
 // Failure is a call that did not produce a usable answer. Reason is its dead-letter
 // reason; the caller dead-letters the element rather than failing the bundle.

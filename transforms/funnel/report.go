@@ -237,7 +237,7 @@ func (r Report) Summary() string {
 			fmt.Fprintf(&b, "  %-26s %8d (filtered)\n", k, s.FilteredByReason[k])
 		}
 		if usage := r.LLM[s.Name]; usage != nil {
-			t := total(usage)
+			t := Total(usage)
 			fmt.Fprintf(&b, "  model calls %d, from store %d, retries %d, failed %d, tokens %d in + %d out, cost %s\n",
 				t.Requests, t.CacheHits, t.Retries, t.Failures, t.PromptTokens, t.CompletionTokens, strconv.FormatFloat(t.Cost, 'f', 4, 64))
 		}
@@ -249,7 +249,7 @@ func (r Report) Summary() string {
 		}
 	}
 	for _, stage := range slices.Sorted(maps.Keys(r.Estimate)) {
-		t := total(r.Estimate[stage])
+		t := Total(r.Estimate[stage])
 		fmt.Fprintf(&b, "\nestimate for %s: %d calls (%d answers already in the store), about %d tokens in + at most %d out, cost at most %s\n",
 			stage, t.Requests, t.CacheHits, t.PromptTokens, t.CompletionTokens, strconv.FormatFloat(t.Cost, 'f', 4, 64))
 	}
@@ -259,7 +259,8 @@ func (r Report) Summary() string {
 	return b.String()
 }
 
-func total(usage map[string]*Usage) Usage {
+// Total adds up a stage's usage over its languages.
+func Total(usage map[string]*Usage) Usage {
 	var t Usage
 	for _, u := range usage {
 		t.Requests += u.Requests
@@ -285,4 +286,17 @@ func pct(n, of int64) string {
 		return ""
 	}
 	return fmt.Sprintf("(%.1f%%)", 100*float64(n)/float64(of))
+}
+
+// TopReason is the reason with the largest count ("nothing" when there is none; ties go
+// to the first in sort order), for a one-line failure message.
+func TopReason(byReason map[string]int64) string {
+	top := "nothing"
+	var n int64
+	for reason, c := range byReason {
+		if c > n || (c == n && reason < top) {
+			top, n = reason, c
+		}
+	}
+	return top
 }

@@ -61,7 +61,7 @@ func (fn *verdictFn) ProcessElement(_ []byte, counts func(*string, *int) bool, b
 		r.Funnel.PriceUsage(stage, price.InputPerM, price.OutputPerM)
 	}
 	for _, byLang := range r.Funnel.LLM {
-		u := sum(byLang)
+		u := funnel.Total(byLang)
 		r.Calls, r.Cost = r.Calls+u.Requests, r.Cost+u.Cost
 	}
 	var b leaderboard.Report

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/io/llm/llmtest"
 	"github.com/xinstruct/xinstruct/io/publish"
+	"github.com/xinstruct/xinstruct/transforms/funnel"
 	"github.com/xinstruct/xinstruct/transforms/pairjudge"
 )
 
@@ -126,8 +127,8 @@ func TestEstimateCountsAnswerAndJudgeCalls(t *testing.T) {
 	if err := publish.ReadReport(t.Context(), cfg.Output, EstimateName, &r); err != nil {
 		t.Fatal(err)
 	}
-	answerCalls := sum(r.Funnel.Estimate["answer_strong"]).Requests + sum(r.Funnel.Estimate["answer_base"]).Requests
-	judgeCalls := sum(r.Funnel.Estimate["judge"]).Requests
+	answerCalls := funnel.Total(r.Funnel.Estimate["answer_strong"]).Requests + funnel.Total(r.Funnel.Estimate["answer_base"]).Requests
+	judgeCalls := funnel.Total(r.Funnel.Estimate["judge"]).Requests
 	if answerCalls != 2*5*2*2 || judgeCalls != 5*2*2*2 {
 		t.Fatalf("estimate: %d answer calls (want 2 models x 5 questions x 2 turns x 2 languages), %d judge calls (want 40)\n%s", answerCalls, judgeCalls, stdout)
 	}
@@ -146,8 +147,8 @@ func TestEstimateCountsAnswerAndJudgeCalls(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	publish.ReadReport(t.Context(), cfg.Output, EstimateName, &r)
-	hits := sum(r.Funnel.Estimate["judge"]).CacheHits
-	if sum(r.Funnel.Estimate["judge"]).Requests != 0 || sum(r.Funnel.Estimate["answer_base"]).Requests != 0 || hits != judgeCalls {
+	hits := funnel.Total(r.Funnel.Estimate["judge"]).CacheHits
+	if funnel.Total(r.Funnel.Estimate["judge"]).Requests != 0 || funnel.Total(r.Funnel.Estimate["answer_base"]).Requests != 0 || hits != judgeCalls {
 		t.Errorf("after the run the estimate still counts calls: %+v", r.Funnel.Estimate)
 	}
 }

@@ -2,7 +2,6 @@ package job
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
@@ -28,13 +27,13 @@ func runFailure(r Report, maxRate float64) string {
 		failures := map[string]int64{}
 		var failed int64
 		for reason, n := range st.RejectedByReason {
-			if isCallFailure(reason) || reason == pairjudge.ReasonUnparseable {
+			if llm.CallFailed(reason) || reason == pairjudge.ReasonUnparseable {
 				failures[reason] += n
 				failed += n
 			}
 		}
 		if st.In > 0 && float64(failed) > maxRate*float64(st.In) {
-			top := topReason(failures)
+			top := funnel.TopReason(failures)
 			what := "calls failed for good"
 			if top == pairjudge.ReasonUnparseable {
 				what = "verdicts could not be read, even after a corrective re-ask"
@@ -53,7 +52,7 @@ func runFailure(r Report, maxRate float64) string {
 	}
 	if q := stage("questions"); q.Out == 0 {
 		return fmt.Sprintf("no question to ask: %d read, %d rejected (most as %s), %d in languages not selected; check --questions and --languages",
-			q.In, q.Rejected, topReason(q.RejectedByReason), q.Filtered)
+			q.In, q.Rejected, funnel.TopReason(q.RejectedByReason), q.Filtered)
 	}
 	n := 0
 	for _, x := range r.Results {
@@ -67,21 +66,4 @@ func runFailure(r Report, maxRate float64) string {
 			c.In, c.FilteredByReason[pairjudge.FilteredMissing], r.Baseline, stage("judge").Out, ResultsName)
 	}
 	return ""
-}
-
-// isCallFailure reports whether a dead letter's reason is a model call that failed for
-// good, as opposed to a verdict on the record.
-func isCallFailure(reason string) bool {
-	return strings.HasPrefix(reason, "llm_") && reason != llm.ReasonBudgetExceeded && reason != llm.ReasonContentFilter
-}
-
-func topReason(byReason map[string]int64) string {
-	top := "nothing"
-	var n int64
-	for reason, c := range byReason {
-		if c > n || (c == n && reason < top) {
-			top, n = reason, c
-		}
-	}
-	return top
 }

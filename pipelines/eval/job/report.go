@@ -83,12 +83,12 @@ func (r Report) Summary() string {
 		}
 	}
 	for _, stage := range slices.Sorted(maps.Keys(r.Funnel.LLM)) {
-		u := sum(r.Funnel.LLM[stage])
+		u := funnel.Total(r.Funnel.LLM[stage])
 		fmt.Fprintf(&b, "%-22s model calls %d, from store %d, retries %d, failed %d, tokens %d in + %d out, cost %.4f\n",
 			stage, u.Requests, u.CacheHits, u.Retries, u.Failures, u.PromptTokens, u.CompletionTokens, u.Cost)
 	}
 	for _, stage := range slices.Sorted(maps.Keys(r.Funnel.Estimate)) {
-		u := sum(r.Funnel.Estimate[stage])
+		u := funnel.Total(r.Funnel.Estimate[stage])
 		fmt.Fprintf(&b, "estimate %-13s %d calls (%d already in the store), about %d tokens in + at most %d out, cost at most %.4f\n",
 			stage, u.Requests, u.CacheHits, u.PromptTokens, u.CompletionTokens, u.Cost)
 	}
@@ -101,18 +101,4 @@ func balanced(ok bool) string {
 		return ""
 	}
 	return "  NOT BALANCED"
-}
-
-func sum(byLang map[string]*funnel.Usage) funnel.Usage {
-	var t funnel.Usage
-	for _, u := range byLang {
-		t.Requests += u.Requests
-		t.CacheHits += u.CacheHits
-		t.Retries += u.Retries
-		t.Failures += u.Failures
-		t.PromptTokens += u.PromptTokens
-		t.CompletionTokens += u.CompletionTokens
-		t.Cost += u.Cost
-	}
-	return t
 }

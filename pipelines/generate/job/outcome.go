@@ -2,7 +2,6 @@ package job
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
@@ -26,14 +25,14 @@ func runFailure(r funnel.Report, maxRate float64) string {
 				failed += n
 			}
 		}
-		top := topReason(failures)
+		top := funnel.TopReason(failures)
 		if st.In > 0 && float64(failed) > maxRate*float64(st.In) {
 			return fmt.Sprintf("%d of %d %s calls failed for good (%.0f%%, more than --max_failure_rate=%g), most as %s; the dead letters are in rejected/%s/, and a re-run pays only for them",
 				failed, st.In, st.Name, 100*float64(failed)/float64(st.In), maxRate, top, st.Name)
 		}
 	}
 	if len(r.Stages) == 0 && r.Kept == 0 {
-		return fmt.Sprintf("ingest kept no document (%d read, %d rejected, most as %s): check --input and --languages", r.Read, r.Rejected, topReason(r.RejectedByReason))
+		return fmt.Sprintf("ingest kept no document (%d read, %d rejected, most as %s): check --input and --languages", r.Read, r.Rejected, funnel.TopReason(r.RejectedByReason))
 	}
 	for _, st := range r.Stages {
 		if st.Name != diversify.Stage || st.Out > 0 {
@@ -41,7 +40,7 @@ func runFailure(r funnel.Report, maxRate float64) string {
 		}
 		switch {
 		case r.Kept == 0:
-			return fmt.Sprintf("the dataset is empty: no document passed ingest (%d read, %d rejected, most as %s)", r.Read, r.Rejected, topReason(r.RejectedByReason))
+			return fmt.Sprintf("the dataset is empty: no document passed ingest (%d read, %d rejected, most as %s)", r.Read, r.Rejected, funnel.TopReason(r.RejectedByReason))
 		case r.Accepted == 0:
 			return fmt.Sprintf("the dataset is empty: none of the %d documents kept by ingest ended as an accepted pair; see report/funnel.json and rejected/", r.Kept)
 		default:
@@ -54,19 +53,5 @@ func runFailure(r funnel.Report, maxRate float64) string {
 // isCallFailure reports whether a dead letter's reason is a model call that failed for
 // good, as opposed to a verdict on the record (judged bad, failed a check).
 func isCallFailure(reason string) bool {
-	if reason == diversify.ReasonEmbeddingFailed {
-		return true
-	}
-	return strings.HasPrefix(reason, "llm_") && reason != llm.ReasonBudgetExceeded && reason != llm.ReasonContentFilter
-}
-
-func topReason(byReason map[string]int64) string {
-	top := "nothing"
-	var n int64
-	for reason, c := range byReason {
-		if c > n || (c == n && reason < top) {
-			top, n = reason, c
-		}
-	}
-	return top
+	return reason == diversify.ReasonEmbeddingFailed || llm.CallFailed(reason)
 }
