@@ -17,7 +17,7 @@ type ModelFlags struct {
 	temperature, topP               *float64
 	maxTokens, maxRetries, inFlight *int
 	rpm, tpm                        *int
-	timeout, progressEvery          *time.Duration
+	timeout, progressEvery, latency *time.Duration
 	store, price                    *string
 	storeFsync, offline             *bool
 	maxRequests                     *int64
@@ -47,6 +47,7 @@ func BindModelFlags(fs *flag.FlagSet) *ModelFlags {
 		maxCost:        fs.Float64("max_cost", 0, "stop calling the model before this spend per worker process (0: no cap)"),
 		maxFailureRate: fs.Float64("max_failure_rate", 0.2, "a run in which more than this share of a model stage's calls failed for good ends as failed: no _SUCCESS, non-zero exit (its dead letters and stored answers stay for the re-run)"),
 		progressEvery:  fs.Duration("progress_every", 30*time.Second, "how often to log progress of the model stages"),
+		latency:        fs.Duration("estimate_latency", 2*time.Second, "the latency of one model call that --estimate's time assumes"),
 	}
 }
 
@@ -83,6 +84,9 @@ func (m *ModelFlags) StandIn() bool { return *m.baseURL == "" }
 // MaxFailureRate is the share of a model stage's calls that may fail for good before the
 // run counts as failed.
 func (m *ModelFlags) MaxFailureRate() float64 { return *m.maxFailureRate }
+
+// EstimateLatency is the latency of one call that --estimate's time assumes.
+func (m *ModelFlags) EstimateLatency() time.Duration { return *m.latency }
 
 // ProgressEvery is how often the model stages log their progress.
 func (m *ModelFlags) ProgressEvery() time.Duration { return *m.progressEvery }

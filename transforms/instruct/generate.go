@@ -112,7 +112,7 @@ func (fn *generateFn) ProcessElement(ctx context.Context, d record.Doc, total in
 		return err
 	}
 	if fn.Params.Estimate {
-		return fn.estimate(ctx, d.Lang, messages)
+		return fn.estimate(ctx, d.Lang, len(d.Text), messages)
 	}
 	fn.w.Add(funnel.In(record.StageGenerate, d.Lang).String(), fn.Params.Candidates)
 	for c := 0; c < fn.Params.Candidates; c++ {
@@ -152,7 +152,12 @@ func (fn *generateFn) call(d record.Doc, messages []llm.Message, candidate int) 
 	return outcome{pair: pair}, nil
 }
 
-func (fn *generateFn) estimate(ctx context.Context, lang string, messages []llm.Message) error {
+// CountTextTokens names the estimate's count of the documents' text tokens, summed over
+// the calls: what the later stages' prompts are projected from.
+const CountTextTokens = "text_tokens"
+
+func (fn *generateFn) estimate(ctx context.Context, lang string, textBytes int, messages []llm.Message) error {
+	fn.w.Add(funnel.Estimate(record.StageGenerate, lang, CountTextTokens).String(), fn.Params.Candidates*(textBytes/4+1))
 	for c := 0; c < fn.Params.Candidates; c++ {
 		cached, prompt, completion, err := fn.w.Client.Estimate(ctx, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: c})
 		if err != nil {

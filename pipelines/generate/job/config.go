@@ -42,6 +42,8 @@ type Config struct {
 	// MaxFailureRate is the share of a model stage's calls that may fail for good (the
 	// model layer's dead letters) before the run counts as failed.
 	MaxFailureRate float64 `json:"max_failure_rate"`
+	// EstimateLatency is the latency of one model call that --estimate's time assumes.
+	EstimateLatency time.Duration `json:"estimate_latency"`
 
 	RunID     string    `json:"run_id"`     // names this run's temporary directory; unique per run
 	StartedAt time.Time `json:"started_at"` // when the launcher started, for the manifest
@@ -60,6 +62,7 @@ func DefaultConfig() Config {
 		Quality:           quality.DefaultParams(),
 		MaxShardBytes:     128 << 20,
 		MaxFailureRate:    0.2,
+		EstimateLatency:   2 * time.Second,
 		Refine:            RefineParams{Rounds: 2, Structured: true, JudgeMax: 256, Checks: refine.DefaultCheckParams()},
 		Diversify:         diversify.DefaultParams(),
 		Generate: instruct.GenerateParams{

@@ -1,8 +1,10 @@
 package job
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -12,11 +14,13 @@ import (
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/io/publish"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
+	"github.com/xinstruct/xinstruct/transforms/estimate"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
+	"github.com/xinstruct/xinstruct/transforms/instruct"
 )
 
 func init() {
-	register.DoFn2x2[[]byte, func(*string, *int) bool, publish.Verdict, error](&verdictFn{})
+	register.DoFn3x2[context.Context, []byte, func(*string, *int) bool, publish.Verdict, error](&verdictFn{})
 	register.Iter2[string, int]()
 }
 
@@ -51,8 +55,12 @@ func finalize(s beam.Scope, cfg Config, shards, datasetFiles, counts beam.PColle
 	if estimate {
 		run.ReportFile, run.ReportOnly = "estimate.json", true
 	}
-	verdict := beam.ParDo(s, &verdictFn{RunID: cfg.RunID, Stages: cfg.Stages(), Price: cfg.Generate.LLM.Price,
-		Placeholder: placeholder, MaxFailureRate: cfg.MaxFailureRate, Estimate: estimate},
+	fn := &verdictFn{RunID: cfg.RunID, Stages: cfg.Stages(), Price: cfg.Generate.LLM.Price,
+		Placeholder: placeholder, MaxFailureRate: cfg.MaxFailureRate, Estimate: estimate}
+	if estimate {
+		fn.Output, fn.Plan = cfg.Output, cfg.planParams()
+	}
+	verdict := beam.ParDo(s, fn,
 		beam.Impulse(s), beam.SideInput{Input: counts})
 	publish.Finalize(s, run, shards, dataset.ManifestFiles(s, datasetFiles), verdict)
 }
@@ -66,10 +74,15 @@ type verdictFn struct {
 	Placeholder    bool      // the model was the offline stand-in
 	MaxFailureRate float64   // the share of a model stage's calls that may fail for good
 	Estimate       bool      // an --estimate run: the report only
+	// For an estimate: the output (an earlier run's yields are read there) and what the
+	// projection of the later stages needs besides the counts.
+	Output string
+	Plan   *estimate.GenerateParams
 }
 
-func (fn *verdictFn) ProcessElement(_ []byte, counts func(*string, *int) bool) (publish.Verdict, error) {
-	report := funnel.FromCounts(publish.SumCounts(counts), fn.Stages...)
+func (fn *verdictFn) ProcessElement(ctx context.Context, _ []byte, counts func(*string, *int) bool) (publish.Verdict, error) {
+	sums := publish.SumCounts(counts)
+	report := funnel.FromCounts(sums, fn.Stages...)
 	for _, st := range append(fn.Stages, record.StageGenerate) { // the estimate has usage but no stage
 		report.PriceUsage(st, fn.Price.InputPerM, fn.Price.OutputPerM)
 	}
@@ -83,7 +96,34 @@ func (fn *verdictFn) ProcessElement(_ []byte, counts func(*string, *int) bool) (
 		failure = runFailure(report, fn.MaxFailureRate)
 	}
 	report.Failure = failure
+	if fn.Estimate && fn.Plan != nil {
+		return publish.NewVerdict(EstimateReport{Report: report, Plan: fn.plan(ctx, report, sums)}, nil, "")
+	}
 	return publish.NewVerdict(report, expected(report), failure)
+}
+
+// plan projects the whole run from the counted generation, with the yields of the
+// earlier run at the output when there is one.
+func (fn *verdictFn) plan(ctx context.Context, r funnel.Report, sums map[string]int64) estimate.Plan {
+	p := *fn.Plan
+	p.Generation = funnel.Total(r.Estimate[record.StageGenerate])
+	for k, n := range sums {
+		if key, err := funnel.ParseKey(k); err == nil && key.Kind == funnel.KindEstimate && key.Name == instruct.CountTextTokens {
+			p.TextTokens += n
+		}
+	}
+	y := estimate.DefaultYields()
+	var earlier funnel.Report
+	if err := publish.ReadReport(ctx, fn.Output, path.Base(FunnelFile), &earlier); err == nil {
+		if measured, ok := estimate.YieldsFrom(earlier, earlier.RunID); ok {
+			y = measured
+		}
+	}
+	plan := estimate.Plan{Rows: estimate.Generate(p, y), Typical: p.Typical, Latency: p.Throughput.Latency}
+	if p.Rounds > 0 {
+		plan.Yields = &y
+	}
+	return plan
 }
 
 // expected is what the files must hold: each output directory what the funnel counted,

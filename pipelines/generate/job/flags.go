@@ -74,7 +74,7 @@ func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags
 	cfg.MinLangConfidence, cfg.Script.MinShare = *f.minLangConfidence, *f.minScriptShare
 	cfg.MaxRecordBytes, cfg.MaxShardBytes = *f.maxRecordMB<<20, *f.maxShardMB<<20
 	cfg.RunID, cfg.StartedAt, cfg.StopAfter = run.ID, run.StartedAt, *f.stopAfter
-	cfg.MaxFailureRate = m.MaxFailureRate()
+	cfg.MaxFailureRate, cfg.EstimateLatency = m.MaxFailureRate(), m.EstimateLatency()
 
 	g := &cfg.Generate
 	var err error

@@ -72,7 +72,7 @@ func (j *Job) estimate() bool { return j.cfg.Generate.Estimate && j.cfg.StopAfte
 // Outcome returns no line.
 func (j *Job) Outcome(ctx context.Context) (summary, line string, ok bool) {
 	if j.estimate() {
-		var r funnel.Report
+		var r EstimateReport
 		if err := publish.ReadReport(ctx, j.cfg.Output, path.Base(EstimateFile), &r); err != nil || r.RunID != j.cfg.RunID {
 			return "", "", false
 		}
