@@ -18,14 +18,14 @@ import (
 
 // Row is one model stage's projected figures.
 type Row struct {
-	Stage        string  `json:"stage"`
-	Calls        int64   `json:"calls"`      // requests the stage makes (store hits included)
-	StoreHits    int64   `json:"store_hits"` // of them, answered from the response store
+	Stage     string `json:"stage"`
+	Calls     int64  `json:"calls"`      // requests the stage makes (store hits included)
+	StoreHits int64  `json:"store_hits"` // of them, answered from the response store
 	// The tokens of the calls made (store hits cost none): the prompts, and the answers
 	// at their typical length and at --max_tokens.
-	PromptTokens int64 `json:"prompt_tokens"`
-	OutputTokens int64 `json:"output_tokens"`
-	OutputMax    int64 `json:"output_tokens_max"`
+	PromptTokens int64   `json:"prompt_tokens"`
+	OutputTokens int64   `json:"output_tokens"`
+	OutputMax    int64   `json:"output_tokens_max"`
 	CostLow      float64 `json:"cost_low"`
 	CostHigh     float64 `json:"cost_high"`
 	// Time is the stage's calls (store misses) at the configured concurrency, rate

@@ -26,7 +26,7 @@ func (r EstimateReport) Summary() string {
 func (c Config) planParams() *estimate.GenerateParams {
 	g := c.Generate.LLM
 	p := &estimate.GenerateParams{Rounds: c.Refine.Rounds, MaxTokens: g.Sampling.MaxTokens, JudgeMaxTokens: c.judgeLLM().Sampling.MaxTokens,
-		Typical: estimate.DefaultTypical(),
+		Typical:         estimate.DefaultTypical(),
 		JudgeOverhead:   templateTokens(refine.TemplateJudge, struct{ Instruction, LangName, Text string }{}),
 		RewriteOverhead: templateTokens(refine.TemplateRewrite, struct{ Instruction, Rationale, LangName, Text string }{}),
 		Throughput:      estimate.Throughput{MaxInFlight: g.MaxInFlight, RPM: g.RPM, TPM: g.TPM, Latency: c.EstimateLatency},
