@@ -51,6 +51,9 @@ type Params struct {
 	// Estimate makes no call: it counts the calls the stage would make, under
 	// "estimate/<stage>/<lang>/<counter>", and emits nothing else.
 	Estimate bool
+	// TypicalAnswer is a typical answer's tokens: the estimate counts a later turn's
+	// prompt with the earlier answers at this length, and bounds it at max_tokens.
+	TypicalAnswer int
 }
 
 func (p Params) validate() error {
@@ -183,22 +186,25 @@ func (fn *answerFn) reject(a Ask, turn int, reason, detail string) record.Reject
 
 // estimate counts the calls the ask would make. A turn whose answer is in the store is
 // read from it (no call) so that the next turn's prompt is the real one; after the first
-// turn that is not, the later turns are counted as calls with the earlier answers at
-// their max_tokens bound. It emits every turn's answer for the judge's estimate: the
-// stored one, or an empty one marked Estimated.
+// turn that is not, the later turns are counted as calls whose prompts hold the earlier
+// answers at a typical length (prompt_tokens) and at max_tokens (prompt_tokens_max). It
+// emits every turn's answer for the judge's estimate: the stored one, or an empty one
+// marked Estimated.
 func (fn *answerFn) estimate(ctx context.Context, a Ask, emit func(evalio.Answer)) error {
 	out := func(k int, text string) {
 		emit(evalio.Answer{QuestionID: a.QuestionID, Model: fn.Params.Name, Lang: a.Lang, Turn: k + 1, Answer: text,
 			Category: a.Category, Estimated: text == ""})
 	}
 	var earlier []evalio.Answer
-	missed, bound := false, 0
+	missed := false
+	var typical, bound int // the prompt so far, after the first turn not in the store
+	maxTokens := fn.Params.LLM.Sampling.MaxTokens
 	for k := range a.Turns {
 		if missed {
-			fn.addEstimate(a.Lang, llm.CountRequests, 1)
-			fn.addEstimate(a.Lang, llm.CountPromptTokens, bound+len(a.Turns[k])/4+4)
-			fn.addEstimate(a.Lang, llm.CountCompletionTokens, fn.Params.LLM.Sampling.MaxTokens)
-			bound += len(a.Turns[k])/4 + 4 + fn.Params.LLM.Sampling.MaxTokens
+			turn := len(a.Turns[k])/4 + 4
+			typical += fn.Params.TypicalAnswer + turn
+			bound += maxTokens + turn
+			fn.addCall(a.Lang, typical, bound)
 			out(k, "")
 			continue
 		}
@@ -207,7 +213,7 @@ func (fn *answerFn) estimate(ctx context.Context, a Ask, emit func(evalio.Answer
 			return err
 		}
 		req := llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: msgs}
-		cached, prompt, completion, err := fn.w.Client.Estimate(ctx, req)
+		cached, prompt, _, err := fn.w.Client.Estimate(ctx, req)
 		if err != nil {
 			return err
 		}
@@ -223,13 +229,19 @@ func (fn *answerFn) estimate(ctx context.Context, a Ask, emit func(evalio.Answer
 				continue
 			}
 		}
-		missed, bound = true, prompt+completion
-		fn.addEstimate(a.Lang, llm.CountRequests, 1)
-		fn.addEstimate(a.Lang, llm.CountPromptTokens, prompt)
-		fn.addEstimate(a.Lang, llm.CountCompletionTokens, completion)
+		missed, typical, bound = true, prompt, prompt
+		fn.addCall(a.Lang, prompt, prompt)
 		out(k, "")
 	}
 	return nil
+}
+
+// addCall counts one estimated call with its prompt at a typical and at its bound.
+func (fn *answerFn) addCall(lang string, prompt, promptMax int) {
+	fn.addEstimate(lang, llm.CountRequests, 1)
+	fn.addEstimate(lang, llm.CountPromptTokens, prompt)
+	fn.addEstimate(lang, funnel.CountPromptTokensMax, promptMax)
+	fn.addEstimate(lang, llm.CountCompletionTokens, fn.Params.LLM.Sampling.MaxTokens)
 }
 
 func (fn *answerFn) addEstimate(lang, counter string, n int) {

@@ -23,11 +23,14 @@ type Row struct {
 	StoreHits int64  `json:"store_hits"` // of them, answered from the response store
 	// The tokens of the calls made (store hits cost none): the prompts, and the answers
 	// at their typical length and at --max_tokens.
-	PromptTokens int64   `json:"prompt_tokens"`
-	OutputTokens int64   `json:"output_tokens"`
-	OutputMax    int64   `json:"output_tokens_max"`
-	CostLow      float64 `json:"cost_low"`
-	CostHigh     float64 `json:"cost_high"`
+	PromptTokens int64 `json:"prompt_tokens"`
+	OutputTokens int64 `json:"output_tokens"`
+	OutputMax    int64 `json:"output_tokens_max"`
+	// PromptTokensMax bounds prompts that hold answers not yet made (at --max_tokens
+	// each); 0 when PromptTokens is the whole story.
+	PromptTokensMax int64   `json:"prompt_tokens_max,omitempty"`
+	CostLow         float64 `json:"cost_low"`
+	CostHigh        float64 `json:"cost_high"`
 	// Time is the stage's calls (store misses) at the configured concurrency, rate
 	// limits and latency.
 	Time time.Duration `json:"time_ns"`
@@ -71,7 +74,7 @@ const (
 func (r *Row) price(p llm.Price) {
 	in := float64(r.PromptTokens)
 	r.CostLow = (promptLow*in*p.InputPerM + 0.5*float64(r.OutputTokens)*p.OutputPerM) / 1e6
-	r.CostHigh = (promptHigh*in*p.InputPerM + float64(r.OutputMax)*p.OutputPerM) / 1e6
+	r.CostHigh = (promptHigh*float64(max(r.PromptTokens, r.PromptTokensMax))*p.InputPerM + float64(r.OutputMax)*p.OutputPerM) / 1e6
 }
 
 // Table renders rows as one table for a terminal, with a total.
@@ -105,8 +108,12 @@ type Plan struct {
 
 // Table renders the plan for a terminal: the rows, then what they assume.
 func (p Plan) Table() string {
-	notes := []string{fmt.Sprintf("tokens out: at a typical answer (%d tokens an instruction, %d a label), and at --max_tokens (max); cost low: 0.9x the prompt tokens and half the typical answer, cost high: 1.1x and every answer at --max_tokens; time: the calls not in the store at --max_in_flight, --rpm and --tpm, %v a call (--estimate_latency)",
-		p.Typical.Instruction, p.Typical.Label, p.Latency)}
+	typical := fmt.Sprintf("%d tokens an instruction, %d a label", p.Typical.Instruction, p.Typical.Label)
+	if p.Typical.Answer > 0 {
+		typical = fmt.Sprintf("%d tokens an answer, %d a verdict; a prompt that holds answers not yet made counts them at that length, and at --max_tokens for cost high", p.Typical.Answer, p.Typical.Verdict)
+	}
+	notes := []string{fmt.Sprintf("tokens out: at a typical answer (%s), and at --max_tokens (max); cost low: 0.9x the prompt tokens and half the typical answer, cost high: 1.1x and every answer at --max_tokens; time: the calls not in the store at --max_in_flight, --rpm and --tpm, %v a call (--estimate_latency)",
+		typical, p.Latency)}
 	if p.Yields != nil {
 		y := p.Yields
 		notes = append(notes, fmt.Sprintf("* projected from yields (%s): checks pass %.0f%%, judge good %.0f%% / flawed %.0f%% / bad %.0f%%, re-asked %.0f%%; store hits in proportion to generation's",

@@ -56,8 +56,10 @@ func YieldsFrom(r funnel.Report, runID string) (Yields, bool) {
 // Typical are typical answer lengths in tokens: the estimate's output figure (the high
 // one is --max_tokens).
 type Typical struct {
-	Instruction int `json:"instruction"` // a generated or rewritten instruction
-	Label       int `json:"label"`       // a judge's JSON label with its one-sentence rationale
+	Instruction int `json:"instruction,omitempty"` // a generated or rewritten instruction
+	Label       int `json:"label,omitempty"`       // a judge's JSON label with its one-sentence rationale
+	Answer      int `json:"answer,omitempty"`      // an eval answer
+	Verdict     int `json:"verdict,omitempty"`     // an eval judge's explanation and verdict
 }
 
 // DefaultTypical are stated typical lengths.

@@ -67,6 +67,10 @@ type Usage struct {
 	PromptTokens     int64   `json:"prompt_tokens"`
 	CompletionTokens int64   `json:"completion_tokens"`
 	Cost             float64 `json:"cost"`
+	// PromptTokensMax, in an estimate, bounds the prompts that hold answers the
+	// estimate does not have (at --max_tokens each); PromptTokens counts them at a
+	// typical length.
+	PromptTokensMax int64 `json:"prompt_tokens_max,omitempty"`
 }
 
 // FromCounts builds the report from the run's counts, for the stages named (in order).
@@ -171,6 +175,8 @@ func addUsage(m map[string]map[string]*Usage, stage, lang, counter string, n int
 		u.PromptTokens += n
 	case "completion_tokens":
 		u.CompletionTokens += n
+	case CountPromptTokensMax:
+		u.PromptTokensMax += n
 	}
 	return m
 }
@@ -270,9 +276,13 @@ func Total(usage map[string]*Usage) Usage {
 		t.PromptTokens += u.PromptTokens
 		t.CompletionTokens += u.CompletionTokens
 		t.Cost += u.Cost
+		t.PromptTokensMax += u.PromptTokensMax
 	}
 	return t
 }
+
+// CountPromptTokensMax names an estimate's bound on its prompt tokens (Usage.PromptTokensMax).
+const CountPromptTokensMax = "prompt_tokens_max"
 
 func yesNo(ok bool) string {
 	if ok {

@@ -44,8 +44,9 @@ type JudgeParams struct {
 	// "estimate/judge/<lang>/<counter>", and emits nothing else.
 	Estimate bool
 	// AnswerTokens bounds an answer the estimate does not have (the answering models'
-	// max_tokens): the judge's prompt is counted with it in the answer's place.
-	AnswerTokens int
+	// max_tokens), and TypicalAnswer is its typical length: the judge's prompt is counted
+	// with the one (prompt_tokens_max) and the other (prompt_tokens) in the answer's place.
+	AnswerTokens, TypicalAnswer int
 }
 
 func (p JudgeParams) validate() error {
@@ -255,13 +256,15 @@ func (fn *judgeFn) estimate(ctx context.Context, c Comparison, req llm.ChatReque
 		return err
 	}
 	key := func(counter string) string { return funnel.Estimate(StageJudge, c.Lang, counter).String() }
-	prompt += c.EstimatedAnswers * fn.Params.AnswerTokens
+	promptMax := prompt + c.EstimatedAnswers*fn.Params.AnswerTokens
+	prompt += c.EstimatedAnswers * fn.Params.TypicalAnswer
 	if cached && c.EstimatedAnswers == 0 {
 		fn.w.Add(key(llm.CountCacheHits), 1)
 		return nil
 	}
 	fn.w.Add(key(llm.CountRequests), 1)
 	fn.w.Add(key(llm.CountPromptTokens), prompt)
+	fn.w.Add(key(funnel.CountPromptTokensMax), promptMax)
 	fn.w.Add(key(llm.CountCompletionTokens), completion)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/xinstruct/xinstruct/io/recordio"
 	"github.com/xinstruct/xinstruct/io/shardio"
 	"github.com/xinstruct/xinstruct/transforms/answer"
+	"github.com/xinstruct/xinstruct/transforms/estimate"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 	"github.com/xinstruct/xinstruct/transforms/pairjudge"
 )
@@ -42,6 +43,7 @@ func Build(s beam.Scope, cfg Config) Result {
 		panic(fmt.Sprintf("eval.Build: %v", err))
 	}
 	temp := publish.TempDir(cfg.Output, cfg.RunID)
+	typical := estimate.DefaultEvalTypical()
 	qs := s.Scope("Questions")
 	questions, rejected := evalio.ReadQuestions(qs, cfg.Questions)
 	asks, askRejected, counts := answer.Expand(qs, answer.ExpandParams{Languages: cfg.Languages}, questions)
@@ -52,7 +54,7 @@ func Build(s beam.Scope, cfg Config) Result {
 	nTurns := answer.TurnCount(as, asks)
 	var answers []beam.PCollection
 	for _, m := range cfg.Models {
-		a, r, c := answer.Answer(as.Scope(m.Name), answer.Params{Name: m.Name, LLM: m.LLM, ProgressEvery: cfg.ProgressEvery, Estimate: cfg.Estimate}, asks, nTurns)
+		a, r, c := answer.Answer(as.Scope(m.Name), answer.Params{Name: m.Name, LLM: m.LLM, ProgressEvery: cfg.ProgressEvery, Estimate: cfg.Estimate, TypicalAnswer: typical.Answer}, asks, nTurns)
 		answers, rejectedAll, countsAll = append(answers, a), append(rejectedAll, r), append(countsAll, c)
 	}
 	if len(cfg.Answers) > 0 {
@@ -66,7 +68,7 @@ func Build(s beam.Scope, cfg Config) Result {
 	comparisons, decided, c := pairjudge.Compare(js, pairjudge.CompareParams{Models: cfg.Compared(), Baseline: cfg.Baseline, Gate: cfg.Gate}, asks, gated)
 	countsAll = append(countsAll, c)
 	judged, failed, r, c := pairjudge.Judge(js, pairjudge.JudgeParams{LLM: cfg.Judge, Format: cfg.Format, Structured: cfg.Structured,
-		ProgressEvery: cfg.ProgressEvery, Estimate: cfg.Estimate, AnswerTokens: cfg.answerTokens()}, comparisons, stats.CountElms(js, comparisons))
+		ProgressEvery: cfg.ProgressEvery, Estimate: cfg.Estimate, AnswerTokens: cfg.answerTokens(), TypicalAnswer: typical.Answer}, comparisons, stats.CountElms(js, comparisons))
 	rejectedAll, countsAll = append(rejectedAll, r), append(countsAll, c)
 
 	allRejected := beam.Flatten(s, rejectedAll...)

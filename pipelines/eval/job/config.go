@@ -47,6 +47,8 @@ type Config struct {
 	// the judge's verdicts that may stay unreadable) before the run counts as failed.
 	MaxFailureRate float64 `json:"max_failure_rate"`
 	MaxShardBytes  int64   `json:"max_shard_bytes"`
+	// EstimateLatency is the latency of one model call that --estimate's time assumes.
+	EstimateLatency time.Duration `json:"estimate_latency"`
 }
 
 // The ten languages of X-Instruction.
@@ -57,7 +59,7 @@ func DefaultConfig() Config {
 	return Config{
 		Questions: []string{"testdata/eval/*.jsonl"}, Languages: slices.Clone(defaultLanguages), Output: "out-eval",
 		Format: pairjudge.FormatXInstruction, Gate: pairjudge.GateLose, Bootstrap: 1000, Seed: 1,
-		MaxFailureRate: 0.2, MaxShardBytes: 128 << 20,
+		MaxFailureRate: 0.2, MaxShardBytes: 128 << 20, EstimateLatency: 2 * time.Second,
 	}
 }
 

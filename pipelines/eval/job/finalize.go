@@ -13,12 +13,13 @@ import (
 	"github.com/xinstruct/xinstruct/io/lease"
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/io/publish"
+	"github.com/xinstruct/xinstruct/transforms/estimate"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 	"github.com/xinstruct/xinstruct/transforms/leaderboard"
 )
 
 func init() {
-	register.DoFn3x2[[]byte, func(*string, *int) bool, func(*leaderboard.Report) bool, publish.Verdict, error](&verdictFn{})
+	register.DoFn4x2[context.Context, []byte, func(*string, *int) bool, func(*leaderboard.Report) bool, publish.Verdict, error](&verdictFn{})
 	register.DoFn4x1[context.Context, []byte, func(*leaderboard.Report) bool, func(publish.File), error](&reportFilesFn{})
 	register.Iter1[leaderboard.Report]()
 	register.Emitter1[publish.File]()
@@ -50,7 +51,7 @@ func finalize(s beam.Scope, cfg Config, shards, files, counts, board beam.PColle
 // output must hold, and whether the run may be published.
 type verdictFn struct{ Cfg Config }
 
-func (fn *verdictFn) ProcessElement(_ []byte, counts func(*string, *int) bool, boards func(*leaderboard.Report) bool) (publish.Verdict, error) {
+func (fn *verdictFn) ProcessElement(ctx context.Context, _ []byte, counts func(*string, *int) bool, boards func(*leaderboard.Report) bool) (publish.Verdict, error) {
 	c := fn.Cfg
 	sums := publish.SumCounts(counts)
 	r := Report{RunID: c.RunID, Placeholder: c.Placeholder() && !c.Estimate, Judge: c.Judge.Model, JudgeFormat: string(c.Format), Structured: c.Structured,
@@ -72,7 +73,9 @@ func (fn *verdictFn) ProcessElement(_ []byte, counts func(*string, *int) bool, b
 		r.Results = []leaderboard.Result{}
 	}
 	failure := ""
-	if !c.Estimate {
+	if c.Estimate {
+		r.Plan = c.plan(ctx, r.Funnel)
+	} else {
 		failure = runFailure(r, c.MaxFailureRate)
 	}
 	r.Failure = failure
@@ -162,4 +165,34 @@ func (c Config) notes() []string {
 		n = append(n, fmt.Sprintf("Imported answers (--answers): %s.", strings.Join(c.Imported, ", ")))
 	}
 	return n
+}
+
+// defaultReask is the share of judge replies asked again that an estimate assumes when
+// no earlier run at the output measured it.
+const defaultReask = 0.02
+
+// plan is an estimate's table: every stage as counted, the judge's re-asks at the share
+// an earlier run's results measured, else defaultReask.
+func (c Config) plan(ctx context.Context, f funnel.Report) *estimate.Plan {
+	reask := defaultReask
+	var earlier Report
+	if err := publish.ReadReport(ctx, c.Output, ResultsName, &earlier); err == nil {
+		var failures, calls int
+		for _, x := range earlier.Results {
+			if x.Lang == leaderboard.AllLangs && x.Category == "" && x.Turn == 0 {
+				failures, calls = failures+x.ParseFailures, calls+x.JudgeCalls
+			}
+		}
+		if calls > failures {
+			reask = float64(failures) / float64(calls-failures)
+		}
+	}
+	typical := estimate.DefaultEvalTypical()
+	var stages []estimate.EvalStage
+	for _, m := range c.Models {
+		stages = append(stages, estimate.EvalStage{Name: "answer_" + m.Name, Usage: funnel.Total(f.Estimate["answer_"+m.Name]), Typical: typical.Answer, Price: m.LLM.Price})
+	}
+	stages = append(stages, estimate.EvalStage{Name: "judge", Usage: funnel.Total(f.Estimate["judge"]), Typical: typical.Verdict, Reask: reask, Price: c.Judge.Price})
+	t := estimate.Throughput{MaxInFlight: c.Judge.MaxInFlight, RPM: c.Judge.RPM, TPM: c.Judge.TPM, Latency: c.EstimateLatency}
+	return &estimate.Plan{Rows: estimate.Eval(stages, t), Typical: typical, Latency: c.EstimateLatency}
 }

@@ -85,6 +85,7 @@ func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags
 	cfg.Format, cfg.Structured, cfg.Gate = pairjudge.Format(*f.judgeFormat), *f.structured, *f.gate
 	cfg.Seed, cfg.Bootstrap, cfg.Estimate = *f.seed, *f.bootstrap, *f.estimate
 	cfg.ProgressEvery, cfg.MaxFailureRate, cfg.MaxShardBytes = m.ProgressEvery(), m.MaxFailureRate(), *f.maxShardMB<<20
+	cfg.EstimateLatency = m.EstimateLatency()
 	run.ID = cfg.RunID
 
 	models, baseline := *f.models, *f.baseline

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/xinstruct/xinstruct/transforms/estimate"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 	"github.com/xinstruct/xinstruct/transforms/leaderboard"
 )
@@ -43,6 +44,9 @@ type Report struct {
 	Funnel funnel.Report `json:"funnel"`
 	Calls  int64         `json:"calls"` // model requests made, all stages
 	Cost   float64       `json:"cost"`  // their cost at --price
+	// Plan is an --estimate run's table: every model stage's calls, store hits, tokens,
+	// cost low and high, and time.
+	Plan *estimate.Plan `json:"plan,omitempty"`
 }
 
 // stages are the funnel's stages of cfg, in order.
@@ -87,10 +91,9 @@ func (r Report) Summary() string {
 		fmt.Fprintf(&b, "%-22s model calls %d, from store %d, retries %d, failed %d, tokens %d in + %d out, cost %.4f\n",
 			stage, u.Requests, u.CacheHits, u.Retries, u.Failures, u.PromptTokens, u.CompletionTokens, u.Cost)
 	}
-	for _, stage := range slices.Sorted(maps.Keys(r.Funnel.Estimate)) {
-		u := funnel.Total(r.Funnel.Estimate[stage])
-		fmt.Fprintf(&b, "estimate %-13s %d calls (%d already in the store), about %d tokens in + at most %d out, cost at most %.4f\n",
-			stage, u.Requests, u.CacheHits, u.PromptTokens, u.CompletionTokens, u.Cost)
+	if r.Plan != nil {
+		b.WriteString("\n" + r.Plan.Table())
+		return b.String()
 	}
 	fmt.Fprintf(&b, "model calls made %d, cost %.4f\n", r.Calls, r.Cost)
 	return b.String()
