@@ -56,7 +56,17 @@ type Worker[T any] struct {
 	pool   *Pool[T]
 	mu     sync.Mutex // counts: Call adds from the pool's goroutines
 	counts map[string]int
+	stage  string
+	// first and last are the bundle's first call's start and last call's end, in
+	// Unix milliseconds (0: no call yet): the stage's wall time is their span over
+	// every bundle (SpanKey).
+	first, last int64
 }
+
+// SpanKey names the count that carries a bundle's first call's start (which "first")
+// or last call's end (which "last") of stage, in Unix milliseconds: a reader takes the
+// minimum of the firsts and the maximum of the lasts (funnel.Collect), not their sum.
+func SpanKey(stage, which string) string { return "span/" + stage + "/" + which + "_ms" }
 
 // Setup builds the client for cfg and joins the stage's progress log. keys names the
 // usage counts; nil counts no usage.
@@ -65,7 +75,7 @@ func (w *Worker[T]) Setup(ctx context.Context, cfg Config, stage string, progres
 	if err != nil {
 		return err
 	}
-	w.Client, w.keys = client, keys
+	w.Client, w.keys, w.stage = client, keys, stage
 	w.Ctx, w.cancel = context.WithCancel(context.Background())
 	w.Progress = StageProgress(stage, cfg.Price, progressEvery)
 	client.ReportTo(w.Progress)
@@ -111,7 +121,11 @@ func (w *Worker[T]) FinishBundle(emit func(T), counts func(string, int)) error {
 	for k, n := range w.counts {
 		counts(k, n)
 	}
-	w.counts = map[string]int{}
+	if w.first > 0 {
+		counts(SpanKey(w.stage, "first"), int(w.first))
+		counts(SpanKey(w.stage, "last"), int(w.last))
+	}
+	w.counts, w.first, w.last = map[string]int{}, 0, 0
 	return nil
 }
 
@@ -134,12 +148,23 @@ func (w *Worker[T]) Add(key string, n int) {
 // progress and in the bundle's usage counts.
 func (w *Worker[T]) Call(lang string, r ChatRequest) (Reply, *Failure, error) {
 	w.Progress.Start()
+	start := time.Now().UnixMilli()
 	reply, f, err := w.Client.Chat(w.Ctx, r)
+	w.span(start, time.Now().UnixMilli())
 	w.Progress.Finish(reply, f != nil || err != nil)
 	if err == nil {
 		w.countUsage(lang, reply, f != nil)
 	}
 	return reply, f, err
+}
+
+func (w *Worker[T]) span(start, end int64) {
+	w.mu.Lock()
+	if w.first == 0 || start < w.first {
+		w.first = start
+	}
+	w.last = max(w.last, end)
+	w.mu.Unlock()
 }
 
 // countUsage counts a call's usage. A call that failed the job (err) is not counted:

@@ -57,6 +57,9 @@ func (r Run) validate() error {
 // vouched for.
 type Verdict struct {
 	Report  json.RawMessage  // a JSON value; written to report/<ReportFile> and into the manifest
+	// Reports are further JSON reports, written to report/<name> beside it (e.g. a
+	// run's closing summary), on success and failure alike.
+	Reports map[string]json.RawMessage
 	Expect  map[string]int64 // see Check
 	Failure string           // why the run failed, in one line; "" when it may be published
 }
@@ -110,6 +113,9 @@ func Publish(ctx context.Context, run Run, outputs []OutputDir, files []File, v 
 		if err := writeReport(ctx, fsys, run, m.Report); err != nil {
 			return m, err
 		}
+		if err := writeReports(ctx, fsys, run, v.Reports); err != nil {
+			return m, err
+		}
 		return m, removeTemp(ctx, fsys, run.Output)
 	}
 	m.Failure = v.Failure
@@ -119,9 +125,15 @@ func Publish(ctx context.Context, run Run, outputs []OutputDir, files []File, v 
 		}
 	}
 	if m.Failure != "" {
+		if err := writeReports(ctx, fsys, run, v.Reports); err != nil {
+			return m, err
+		}
 		return fail(ctx, fsys, run, m)
 	}
 	if err := writeReport(ctx, fsys, run, m.Report); err != nil {
+		return m, err
+	}
+	if err := writeReports(ctx, fsys, run, v.Reports); err != nil {
 		return m, err
 	}
 	if err := fsx.Remove(ctx, fsys, fsx.Join(run.Output, FailureFile)); err != nil {
@@ -219,6 +231,25 @@ func writeReport(ctx context.Context, fsys filesystem.Interface, run Run, report
 	b.WriteByte('\n')
 	if err := fsx.WriteFileVia(ctx, fsys, stagingPath(run, p), p, b.Bytes()); err != nil {
 		return fmt.Errorf("publish: writing %s: %v", p, err)
+	}
+	return nil
+}
+
+// writeReports writes each further report to report/<name>, indented.
+func writeReports(ctx context.Context, fsys filesystem.Interface, run Run, reports map[string]json.RawMessage) error {
+	for name, r := range reports {
+		if strings.ContainsAny(name, `/\`) || name == run.ReportFile {
+			return fmt.Errorf("publish: report name %q is not a name of its own", name)
+		}
+		var b bytes.Buffer
+		if err := json.Indent(&b, r, "", "  "); err != nil {
+			return fmt.Errorf("publish: the report %s is not JSON: %v", name, err)
+		}
+		b.WriteByte('\n')
+		p := ReportPath(run.Output, name)
+		if err := fsx.WriteFileVia(ctx, fsys, stagingPath(run, p), p, b.Bytes()); err != nil {
+			return fmt.Errorf("publish: writing %s: %v", p, err)
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xinstruct/xinstruct/internal/record"
 )
@@ -309,4 +310,43 @@ func TopReason(byReason map[string]int64) string {
 		}
 	}
 	return top
+}
+
+// Span is when a stage's model calls ran: its first call's start to its last call's end.
+type Span struct {
+	First, Last time.Time
+}
+
+// Wall is the span's length.
+func (s Span) Wall() time.Duration { return s.Last.Sub(s.First) }
+
+// Collect reads the run's counts (a side input of PCollection<KV<string, int>>): the
+// sums by key, and each model stage's span from the bundles' llm.SpanKey counts, whose
+// minimum start and maximum end, not sum, are the stage's.
+func Collect(counts func(*string, *int) bool) (sums map[string]int64, spans map[string]Span) {
+	sums, spans = map[string]int64{}, map[string]Span{}
+	var k string
+	var n int
+	for counts(&k, &n) {
+		rest, ok := strings.CutPrefix(k, "span/")
+		if !ok {
+			sums[k] += int64(n)
+			continue
+		}
+		stage, which, _ := strings.Cut(rest, "/")
+		t := time.UnixMilli(int64(n))
+		s := spans[stage]
+		switch which {
+		case "first_ms":
+			if s.First.IsZero() || t.Before(s.First) {
+				s.First = t
+			}
+		case "last_ms":
+			if t.After(s.Last) {
+				s.Last = t
+			}
+		}
+		spans[stage] = s
+	}
+	return sums, spans
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -56,7 +57,8 @@ func finalize(s beam.Scope, cfg Config, shards, datasetFiles, counts beam.PColle
 		run.ReportFile, run.ReportOnly = "estimate.json", true
 	}
 	fn := &verdictFn{RunID: cfg.RunID, Stages: cfg.Stages(), Price: cfg.Generate.LLM.Price,
-		Placeholder: placeholder, MaxFailureRate: cfg.MaxFailureRate, Estimate: estimate}
+		Placeholder: placeholder, MaxFailureRate: cfg.MaxFailureRate, Estimate: estimate,
+		Summary: summaryParams{Output: cfg.Output, Languages: cfg.Languages, PerLanguage: cfg.Diversify.PerLanguage, Stages: cfg.Stages(), StartedAt: cfg.StartedAt}}
 	if estimate {
 		fn.Output, fn.Plan = cfg.Output, cfg.planParams()
 	}
@@ -78,10 +80,12 @@ type verdictFn struct {
 	// projection of the later stages needs besides the counts.
 	Output string
 	Plan   *estimate.GenerateParams
+	// Summary is what the closing summary takes from the configuration.
+	Summary summaryParams
 }
 
 func (fn *verdictFn) ProcessElement(ctx context.Context, _ []byte, counts func(*string, *int) bool) (publish.Verdict, error) {
-	sums := publish.SumCounts(counts)
+	sums, spans := funnel.Collect(counts)
 	report := funnel.FromCounts(sums, fn.Stages...)
 	for _, st := range append(fn.Stages, record.StageGenerate) { // the estimate has usage but no stage
 		report.PriceUsage(st, fn.Price.InputPerM, fn.Price.OutputPerM)
@@ -99,7 +103,16 @@ func (fn *verdictFn) ProcessElement(ctx context.Context, _ []byte, counts func(*
 	if fn.Estimate && fn.Plan != nil {
 		return publish.NewVerdict(EstimateReport{Report: report, Plan: fn.plan(ctx, report, sums)}, nil, "")
 	}
-	return publish.NewVerdict(report, expected(report), failure)
+	v, err := publish.NewVerdict(report, expected(report), failure)
+	if err != nil {
+		return v, err
+	}
+	summary, err := json.Marshal(summarize(fn.Summary, report, spans, time.Now()))
+	if err != nil {
+		return v, err
+	}
+	v.Reports = map[string]json.RawMessage{SummaryName: summary}
+	return v, nil
 }
 
 // plan projects the whole run from the counted generation, with the yields of the

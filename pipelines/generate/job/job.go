@@ -88,12 +88,17 @@ func (j *Job) Outcome(ctx context.Context) (summary, line string, ok bool) {
 			return "", fmt.Sprintf("run %s: its manifest's report does not parse: %v", j.cfg.RunID, err), false
 		}
 	}
+	summary = r.Summary()
+	var closing Summary
+	if err := publish.ReadReport(ctx, j.cfg.Output, SummaryName, &closing); err == nil && closing.RunID == j.cfg.RunID {
+		summary += "\n" + closing.Text()
+	}
 	if m.Failure != "" {
-		return r.Summary(), m.Failure, false
+		return summary, m.Failure, false
 	}
 	line = fmt.Sprintf("outputs: %s (manifest: %s)", j.cfg.Output, fsx.Join(j.cfg.Output, SuccessFile))
 	if len(m.Files) > 0 {
 		line = fmt.Sprintf("dataset: %s\n%s", fsx.Join(j.cfg.Output, dataset.Dir), line)
 	}
-	return r.Summary(), line, true
+	return summary, line, true
 }
