@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"regexp"
@@ -243,7 +244,11 @@ func RenderCard(info CardInfo, stats []LangStats, files []File) string {
 		"ds = load_dataset(\"<user>/<dataset>\")        # mixed: every language, each row once\n" +
 		"fi = load_dataset(\"<user>/<dataset>\", \"fi\")  # one language\n```\n\n")
 	b.WriteString("| Config | File | Rows |\n|---|---|---:|\n")
-	for _, f := range files {
+	byConfig := slices.Clone(files)
+	slices.SortStableFunc(byConfig, func(a, b File) int { // mixed first, then the languages; Parquet first
+		return cmp.Or(strings.Compare(a.Lang, b.Lang), -strings.Compare(a.Format, b.Format)) // mixed's Lang is ""
+	})
+	for _, f := range byConfig {
 		if f.Format != FormatCard {
 			fmt.Fprintf(&b, "| %s | `%s` | %d |\n", f.Config(), f.Name, f.Records)
 		}
