@@ -25,7 +25,8 @@ func TestCardHasThePapersTableAndTheDiversityEvidence(t *testing.T) {
 			Selected:         Lengths{N: 1, InstrSum: 10, InstrSumSq: 100, OutSum: 5, OutSumSq: 25},
 			SelectedDistance: nan, RandomDistance: nan},
 	}
-	card := RenderCard(CardInfo{Placeholder: true, Clusters: 3, PerLanguage: 2}, stats, []File{{Name: "fi.jsonl", Records: 2}})
+	card := RenderCard(CardInfo{Placeholder: true, Clusters: 3, PerLanguage: 2}, stats,
+		[]File{{Name: RelPath("fi", FormatJSONL), Lang: "fi", Format: FormatJSONL, Records: 2}})
 	for _, want := range []string{
 		"PLACEHOLDER DATA",
 		"| Language | Instruction length | Output length | Samples |",
@@ -36,7 +37,7 @@ func TestCardHasThePapersTableAndTheDiversityEvidence(t *testing.T) {
 		"| sw | 1 | 1 | 1 | 1 | 0 | n/a | n/a | n/a |", // one pair: no pairwise distance, shortfall 1
 		"fi: 3 clusters, 2 covered",
 		"0:1 1:0 2:1",
-		"| `fi.jsonl` | 2 |",
+		"| fi | `jsonl/fi/train.jsonl` | 2 |",
 	} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the card lacks %q:\n%s", want, card)
@@ -60,7 +61,13 @@ func TestPublishReplacesAnEarlierRunsFiles(t *testing.T) {
 	ctx := context.Background()
 	out := t.TempDir()
 	final, temp := filepath.Join(out, Dir), filepath.Join(out, "_temporary", "r")
-	for _, p := range []string{filepath.Join(final, "xx.jsonl"), filepath.Join(final, "fi.jsonl"), filepath.Join(temp, "fi.jsonl")} {
+	name := RelPath("fi", FormatJSONL)
+	earlier := []string{
+		filepath.Join(final, RelPath("xx", FormatJSONL)), // a language this run has not
+		filepath.Join(final, "fi.jsonl"),                 // the flat layout of before
+		filepath.Join(final, name),
+	}
+	for _, p := range append(earlier, filepath.Join(temp, "fi.jsonl")) {
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, []byte(p), 0o644)
 	}
@@ -69,17 +76,22 @@ func TestPublishReplacesAnEarlierRunsFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var emitted []File
-	files := []File{{Path: filepath.Join(temp, "fi.jsonl"), Name: "fi.jsonl", Lang: "fi", Format: FormatJSONL, Records: 1}}
+	files := []File{{Path: filepath.Join(temp, "fi.jsonl"), Name: name, Lang: "fi", Format: FormatJSONL, Records: 1}}
 	if err := publishFiles(ctx, fsys, final, files, func(f File) { emitted = append(emitted, f) }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(final, "xx.jsonl")); !os.IsNotExist(err) {
-		t.Error("a language the earlier run had and this one has not is still published")
+	for _, p := range earlier[:2] {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s, of an earlier run, is still published", p)
+		}
 	}
-	if b, _ := os.ReadFile(filepath.Join(final, "fi.jsonl")); string(b) != filepath.Join(temp, "fi.jsonl") {
-		t.Errorf("fi.jsonl holds %q, not this run's file", b)
+	if _, err := os.Stat(filepath.Join(final, "jsonl", "xx")); !os.IsNotExist(err) {
+		t.Error("the folder of a language the earlier run had and this one has not is left, empty")
 	}
-	if len(emitted) != 1 || emitted[0].Path != filepath.Join(final, "fi.jsonl") {
+	if b, _ := os.ReadFile(filepath.Join(final, name)); string(b) != filepath.Join(temp, "fi.jsonl") {
+		t.Errorf("%s holds %q, not this run's file", name, b)
+	}
+	if len(emitted) != 1 || emitted[0].Path != filepath.Join(final, name) {
 		t.Errorf("emitted %+v", emitted)
 	}
 	// A retry after the rename finds the file in place and succeeds.

@@ -15,10 +15,22 @@ import (
 // File is one file of the dataset.
 type File struct {
 	Path    string // final path once published; a temporary path before
-	Name    string // base name: <lang>.jsonl, mixed.parquet, README.md
+	Name    string // path below the dataset directory: RelPath(config, format), or README.md
 	Lang    string // "" for the mixed file and the card
 	Format  string // FormatJSONL, FormatParquet or "card"
 	Records int64
+}
+
+// Config is the Hub config the file belongs to: its language, MixedName for the mixed
+// file, "" for the card.
+func (f File) Config() string {
+	switch {
+	case f.Format == FormatCard:
+		return ""
+	case f.Lang == "":
+		return MixedName
+	}
+	return f.Lang
 }
 
 // Formats of the dataset files.
@@ -28,7 +40,17 @@ const (
 	FormatCard    = "card"
 	MixedName     = "mixed"
 	CardName      = "README.md"
+	// Split is the one split of every config.
+	Split = "train"
 )
+
+// RelPath is where the file of a config (a language, or MixedName) in a format sits below
+// the dataset directory: <format>/<config>/train.<format>. One folder per format and, in
+// it, one per config, so that a glob of one config's folder never reaches another's
+// rows: the mixed config repeats every language's rows, and JSONL repeats Parquet.
+func RelPath(config, format string) string {
+	return format + "/" + config + "/" + Split + "." + format
+}
 
 // rowWriter writes rows to a JSONL and a Parquet file at once.
 type rowWriter struct {
@@ -54,6 +76,9 @@ func createRowWriter(ctx context.Context, fsys filesystem.Interface, jsonlPath, 
 }
 
 func (w *rowWriter) write(r Row) error {
+	if r.History == nil {
+		r.History = []Judgement{} // "history": [] in JSONL, as the empty list in Parquet
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err

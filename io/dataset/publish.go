@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -113,8 +116,8 @@ func checkCounts(files []File, langs []LangStats) error {
 }
 
 // mix interleaves the per-language files, one row of each language in turn (in
-// language order; a language that runs out drops out), into mixed.jsonl and
-// mixed.parquet. It streams: one buffered reader per language.
+// language order; a language that runs out drops out), into the mixed config's JSONL
+// and Parquet files. It streams: one buffered reader per language.
 func (fn *publishFn) mix(ctx context.Context, fsys filesystem.Interface, final string, files []File) ([]File, error) {
 	var readers []*bufio.Reader
 	for _, f := range files {
@@ -162,8 +165,8 @@ func (fn *publishFn) mix(ctx context.Context, fsys filesystem.Interface, final s
 		return nil, err
 	}
 	return []File{
-		{Path: jsonlPath, Name: MixedName + ".jsonl", Format: FormatJSONL, Records: n},
-		{Path: parquetPath, Name: MixedName + ".parquet", Format: FormatParquet, Records: n},
+		{Path: jsonlPath, Name: RelPath(MixedName, FormatJSONL), Format: FormatJSONL, Records: n},
+		{Path: parquetPath, Name: RelPath(MixedName, FormatParquet), Format: FormatParquet, Records: n},
 	}, nil
 }
 
@@ -197,6 +200,9 @@ func publishFiles(ctx context.Context, fsys filesystem.Interface, final string, 
 			}
 		}
 	}
+	if fsx.IsLocal(final) {
+		removeEmptyDirs(final) // a language an earlier run had: no empty config folder is left
+	}
 	for _, f := range files {
 		to := fsx.Join(final, f.Name)
 		if err := fsx.Rename(ctx, fsys, f.Path, to); err != nil {
@@ -210,4 +216,19 @@ func publishFiles(ctx context.Context, fsys filesystem.Interface, final string, 
 		emit(f)
 	}
 	return nil
+}
+
+// removeEmptyDirs removes the empty directories below the local directory dir, deepest
+// first; what it cannot remove it leaves.
+func removeEmptyDirs(dir string) {
+	var dirs []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && p != dir {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	for i := len(dirs) - 1; i >= 0; i-- {
+		os.Remove(dirs[i]) // fails, as it should, on a directory that is not empty
+	}
 }

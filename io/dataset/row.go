@@ -16,7 +16,8 @@ func init() {
 	beam.RegisterCoder(reflect.TypeOf(Row{}), encodeRow, decodeRow)
 }
 
-// Row is one sample of the dataset, the same in JSONL and Parquet.
+// Row is one sample of the dataset, the same in JSONL and Parquet: every field is in
+// every JSONL line (no omitempty), as every column is in every Parquet row.
 type Row struct {
 	ID          string `json:"id" parquet:"id"`
 	Lang        string `json:"lang" parquet:"lang"`
@@ -26,7 +27,7 @@ type Row struct {
 	Rank        int32  `json:"rank" parquet:"rank"`               // 0 = nearest its centroid among the selected
 	Source      string `json:"source" parquet:"source"`
 	// Placeholder marks instructions written by the offline stand-in model.
-	Placeholder bool        `json:"placeholder,omitempty" parquet:"placeholder"`
+	Placeholder bool        `json:"placeholder" parquet:"placeholder"`
 	History     []Judgement `json:"history" parquet:"history,list"` // refinement rounds, oldest first
 }
 

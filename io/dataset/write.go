@@ -34,7 +34,10 @@ type Params struct {
 // Dir is the dataset's directory below the output prefix.
 const Dir = "dataset"
 
-// Write writes the rows (PCollection<Row>) as the dataset, with a card saying what
+// Write writes the rows (PCollection<Row>) as the dataset, laid out for the Hugging Face
+// Hub: parquet/<config>/train.parquet and jsonl/<config>/train.jsonl, one config per
+// language and one, mixed, with every language; with a card whose YAML front matter
+// names the configs and their Parquet files, and whose body says what
 // stats (PCollection<LangStats>, one per language) say of each language, and returns
 // PCollection<File>, the published files, once all of them are in place.
 //
@@ -88,7 +91,7 @@ func (fn *writeLangFn) ProcessElement(ctx context.Context, lang string, rows fun
 		return err
 	}
 	n := int64(len(all))
-	emit(File{Path: jsonlPath, Name: lang + ".jsonl", Lang: lang, Format: FormatJSONL, Records: n})
-	emit(File{Path: parquetPath, Name: lang + ".parquet", Lang: lang, Format: FormatParquet, Records: n})
+	emit(File{Path: jsonlPath, Name: RelPath(lang, FormatJSONL), Lang: lang, Format: FormatJSONL, Records: n})
+	emit(File{Path: parquetPath, Name: RelPath(lang, FormatParquet), Lang: lang, Format: FormatParquet, Records: n})
 	return nil
 }

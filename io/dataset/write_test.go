@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ func init() { register.Function1x1(isMixedJSONL) }
 
 func TestMain(m *testing.M) { ptest.Main(m) }
 
-func isMixedJSONL(f File) bool { return f.Name == MixedName+".jsonl" }
+func isMixedJSONL(f File) bool { return f.Name == RelPath(MixedName, FormatJSONL) }
 
 // TestWriteOrdersRowsAndCardsNaN runs Write on the default runner: rows come out by
 // cluster and rank, the mixed file interleaves the languages, and a language with one
@@ -30,8 +31,8 @@ func isMixedJSONL(f File) bool { return f.Name == MixedName+".jsonl" }
 func TestWriteOrdersRowsAndCardsNaN(t *testing.T) {
 	out := t.TempDir()
 	rows := []Row{
-		{ID: "fi#2", Lang: "fi", Instruction: "b", Output: "B", Cluster: 1, Rank: 0, History: []Judgement{}},
-		{ID: "fi#1", Lang: "fi", Instruction: "a", Output: "A", Cluster: 0, Rank: 1, History: []Judgement{}},
+		{ID: "fi#2", Lang: "fi", Instruction: "b", Output: "B", Cluster: 1, Rank: 0, History: []Judgement{}, Placeholder: true},
+		{ID: "fi#1", Lang: "fi", Instruction: "a", Output: "A", Cluster: 0, Rank: 1}, // no history: [] all the same
 		{ID: "fi#0", Lang: "fi", Instruction: "c", Output: "C", Cluster: 0, Rank: 0,
 			History: []Judgement{{Round: 1, Label: "good", JudgeModel: "j"}}},
 		{ID: "sw#0", Lang: "sw", Instruction: "d", Output: "D", History: []Judgement{}},
@@ -46,11 +47,11 @@ func TestWriteOrdersRowsAndCardsNaN(t *testing.T) {
 	files := Write(s, Params{Output: out, TempDir: filepath.Join(out, "_temporary", "r"), Card: CardInfo{RunID: "r", PerLanguage: 3}},
 		beam.CreateList(s, rows), beam.CreateList(s, stats))
 	passert.Equals(s, ManifestFiles(s, filter.Include(s, files, isMixedJSONL)),
-		publish.File{Path: filepath.Join(out, Dir, "mixed.jsonl"), Records: 4})
+		publish.File{Path: filepath.Join(out, Dir, "jsonl", "mixed", "train.jsonl"), Records: 4})
 	ptest.RunAndValidate(t, p)
 
-	ids := func(name string) []string {
-		b, err := os.ReadFile(filepath.Join(out, Dir, name))
+	ids := func(config string) []string {
+		b, err := os.ReadFile(filepath.Join(out, Dir, RelPath(config, FormatJSONL)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,11 +65,22 @@ func TestWriteOrdersRowsAndCardsNaN(t *testing.T) {
 		}
 		return got
 	}
-	if got := strings.Join(ids("fi.jsonl"), " "); got != "fi#0 fi#1 fi#2" {
-		t.Errorf("fi.jsonl holds %s, want fi#0 fi#1 fi#2 (by cluster, then rank)", got)
+	if got := strings.Join(ids("fi"), " "); got != "fi#0 fi#1 fi#2" {
+		t.Errorf("fi's JSONL holds %s, want fi#0 fi#1 fi#2 (by cluster, then rank)", got)
 	}
-	if got := strings.Join(ids("mixed.jsonl"), " "); got != "fi#0 sw#0 fi#1 fi#2" {
-		t.Errorf("mixed.jsonl holds %s, want the languages interleaved", got)
+	if got := strings.Join(ids(MixedName), " "); got != "fi#0 sw#0 fi#1 fi#2" {
+		t.Errorf("mixed's JSONL holds %s, want the languages interleaved", got)
+	}
+	// What the Hub loads: each config's Parquet file, once, with distinct ids.
+	perConfig, err := Verify(filepath.Join(out, Dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int64{"fi": 3, "sw": 1, MixedName: 4}; !maps.Equal(perConfig, want) {
+		t.Errorf("the configs hold %v rows, want %v", perConfig, want)
+	}
+	for _, config := range []string{"fi", "sw", MixedName} {
+		checkSameFields(t, filepath.Join(out, Dir), config)
 	}
 	card, err := os.ReadFile(filepath.Join(out, Dir, CardName))
 	if err != nil {
@@ -77,7 +89,7 @@ func TestWriteOrdersRowsAndCardsNaN(t *testing.T) {
 	for _, want := range []string{
 		"| fi | 5 | 3 | 0 | 2 | 2 | 0.5000 | 0.2500 | +0.2500 |",
 		"| sw | 1 | 1 | 2 | 1 | 1 | n/a | n/a | n/a |",
-		"| `mixed.parquet` | 4 |",
+		"| mixed | `parquet/mixed/train.parquet` | 4 |",
 	} {
 		if !strings.Contains(string(card), want) {
 			t.Errorf("the card lacks %q:\n%s", want, card)

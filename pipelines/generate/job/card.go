@@ -13,7 +13,7 @@ func (c Config) card() dataset.CardInfo {
 	d := c.Diversify
 	info := dataset.CardInfo{RunID: c.RunID, Generator: c.Generate.LLM.Model, Rounds: c.Refine.Rounds,
 		Clusters: d.Clusters, PerLanguage: d.PerLanguage, FitSample: d.FitSample, Seed: d.Seed,
-		Placeholder: c.Generate.LLM.Placeholder}
+		Placeholder: c.Generate.LLM.Placeholder, License: c.License}
 	if c.Refine.Rounds > 0 {
 		info.Judge = c.judgeLLM().Model
 	}

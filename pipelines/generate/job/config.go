@@ -9,6 +9,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
 	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/transforms/clean"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
@@ -45,6 +46,10 @@ type Config struct {
 	// EstimateLatency is the latency of one model call that --estimate's time assumes.
 	EstimateLatency time.Duration `json:"estimate_latency"`
 
+	// License is the dataset card's license, a Hugging Face Hub license id ("":
+	// dataset.DefaultLicense).
+	License string `json:"license"`
+
 	RunID     string    `json:"run_id"`     // names this run's temporary directory; unique per run
 	StartedAt time.Time `json:"started_at"` // when the launcher started, for the manifest
 }
@@ -63,6 +68,7 @@ func DefaultConfig() Config {
 		MaxShardBytes:     128 << 20,
 		MaxFailureRate:    0.2,
 		EstimateLatency:   2 * time.Second,
+		License:           dataset.DefaultLicense,
 		Refine:            RefineParams{Rounds: 2, Structured: true, JudgeMax: 256, Checks: refine.DefaultCheckParams()},
 		Diversify:         diversify.DefaultParams(),
 		Generate: instruct.GenerateParams{
@@ -186,6 +192,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxFailureRate < 0 || c.MaxFailureRate > 1 {
 		return fmt.Errorf("--max_failure_rate=%v: want 0 to 1", c.MaxFailureRate)
+	}
+	if err := dataset.CheckLicense(c.License); c.License != "" && err != nil { // "": the default
+		return fmt.Errorf("--license: %v", err)
 	}
 	if c.RunID == "" || strings.ContainsAny(c.RunID, "/\\") {
 		return fmt.Errorf("run id %q is empty or contains a path separator", c.RunID)

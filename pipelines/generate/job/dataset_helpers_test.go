@@ -2,6 +2,7 @@ package job
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,19 +15,19 @@ import (
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 
-// readDataset reads <out>/dataset/<name>.jsonl and checks that <name>.parquet holds the
-// same rows.
+// readDataset reads the JSONL file of config name (a language, or dataset.MixedName)
+// below <out>/dataset/ and checks that its Parquet file holds the same rows.
 func readDataset(t *testing.T, out, name string) []dataset.Row {
 	t.Helper()
 	var rows []dataset.Row
-	eachLine(t, filepath.Join(out, dataset.Dir, name+".jsonl"), func(b []byte) {
+	eachLine(t, filepath.Join(out, dataset.Dir, dataset.RelPath(name, dataset.FormatJSONL)), func(b []byte) {
 		var r dataset.Row
 		if err := json.Unmarshal(b, &r); err != nil {
 			t.Fatalf("%s.jsonl: %v", name, err)
 		}
 		rows = append(rows, r)
 	})
-	f, err := os.Open(filepath.Join(out, dataset.Dir, name+".parquet"))
+	f, err := os.Open(filepath.Join(out, dataset.Dir, dataset.RelPath(name, dataset.FormatParquet)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,8 @@ func readDataset(t *testing.T, out, name string) []dataset.Row {
 }
 
 // checkDatasetFiles checks that the dataset holds what diversification selected: each
-// language's file its selection, the mixed file all of them, the card every language.
+// language's file its selection, the mixed file all of them, the card every language,
+// and that the card's configs give the Hub each row of each config once.
 func checkDatasetFiles(t *testing.T, o jobOutput, d funnel.StageReport) {
 	t.Helper()
 	var total int
@@ -76,6 +78,15 @@ func checkDatasetFiles(t *testing.T, o jobOutput, d funnel.StageReport) {
 	card, err := os.ReadFile(filepath.Join(o.out, dataset.Dir, dataset.CardName))
 	if err != nil {
 		t.Fatalf("no dataset card: %v", err)
+	}
+	perConfig, err := dataset.Verify(filepath.Join(o.out, dataset.Dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := maps.Clone(d.OutByLanguage)
+	want[dataset.MixedName] = d.Out
+	if !maps.Equal(perConfig, want) {
+		t.Errorf("the card's configs hold %v rows, the funnel %v", perConfig, want)
 	}
 	for lang := range d.OutByLanguage {
 		if !strings.Contains(string(card), "| "+lang+" | ") {

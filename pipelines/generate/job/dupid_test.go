@@ -108,7 +108,7 @@ func TestRepeatedInputIDs(t *testing.T) {
 	}
 	var rows int
 	for _, name := range append(langs, dataset.MixedName) {
-		if _, err := os.Stat(filepath.Join(o.out, dataset.Dir, name+".jsonl")); err != nil {
+		if _, err := os.Stat(filepath.Join(o.out, dataset.Dir, dataset.RelPath(name, dataset.FormatJSONL))); err != nil {
 			continue // a language that selected nothing
 		}
 		var dsIDs []string

@@ -151,9 +151,9 @@ func expected(report funnel.Report) map[string]int64 {
 		case diversify.Stage:
 			for _, format := range []string{dataset.FormatJSONL, dataset.FormatParquet} {
 				for lang, n := range st.OutByLanguage {
-					want[dataset.Dir+"/"+lang+"."+format] = n
+					want[dataset.Dir+"/"+dataset.RelPath(lang, format)] = n
 				}
-				want[dataset.Dir+"/"+dataset.MixedName+"."+format] = st.Out
+				want[dataset.Dir+"/"+dataset.RelPath(dataset.MixedName, format)] = st.Out
 			}
 		}
 	}

@@ -27,6 +27,7 @@ type Flags struct {
 	embeddingDims, embedBatch                     *int
 	perLanguage, clusters, fitSample, kmeansIters *int
 	seed                                          *uint64
+	license                                       *string
 }
 
 // BindFlags binds the generate job's flags to fs, with DefaultConfig's defaults.
@@ -63,6 +64,7 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 		fitSample:         fs.Int("fit_sample", d.Diversify.FitSample, "candidates per language k-means is fitted on (a seeded uniform sample)"),
 		kmeansIters:       fs.Int("kmeans_iters", d.Diversify.Iters, "most Lloyd iterations (fewer when the inertia improves by less than 1e-4 relative)"),
 		seed:              fs.Uint64("seed", d.Diversify.Seed, "seed of the fit sample, k-means++, tie-breaks and the random baseline: the same inputs and seed select the same pairs"),
+		license:           fs.String("license", d.License, "the dataset card's license, a Hugging Face Hub license id (e.g. cc-by-4.0); the outputs come from web corpora, whose licenses you must check"),
 	}
 }
 
@@ -74,7 +76,7 @@ func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags
 	cfg.MinLangConfidence, cfg.Script.MinShare = *f.minLangConfidence, *f.minScriptShare
 	cfg.MaxRecordBytes, cfg.MaxShardBytes = *f.maxRecordMB<<20, *f.maxShardMB<<20
 	cfg.RunID, cfg.StartedAt, cfg.StopAfter = run.ID, run.StartedAt, *f.stopAfter
-	cfg.MaxFailureRate, cfg.EstimateLatency = m.MaxFailureRate(), m.EstimateLatency()
+	cfg.MaxFailureRate, cfg.EstimateLatency, cfg.License = m.MaxFailureRate(), m.EstimateLatency(), *f.license
 
 	g := &cfg.Generate
 	var err error

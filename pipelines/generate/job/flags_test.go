@@ -40,6 +40,7 @@ func TestFlagsFailBeforeLaunch(t *testing.T) {
 		{[]string{"--input=" + filepath.Join(dir, "none", "*.jsonl"), "--output=" + filepath.Join(dir, "o")}, "matches no file"},
 		{[]string{sample, "--output=" + filepath.Join(dir, "o"), "--llm_base_url=http://x/v1"}, "--generator_model is required"},
 		{[]string{sample, "--output=" + filepath.Join(dir, "o"), "--max_failure_rate=2"}, "--max_failure_rate"},
+		{[]string{sample, "--output=" + filepath.Join(dir, "o"), "--license=CC BY 4.0"}, "--license"},
 	} {
 		if _, err := configFrom(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v; want an error with %q", c.args, err, c.want)
@@ -48,5 +49,11 @@ func TestFlagsFailBeforeLaunch(t *testing.T) {
 	cfg, err := configFrom(t, sample, "--output="+filepath.Join(dir, "ok"))
 	if err != nil || !cfg.Generate.LLM.Placeholder || cfg.Generate.LLM.BaseURL != "fake://stand-in/v1" {
 		t.Errorf("the default flags: %+v, %v; want the stand-in", cfg.Generate.LLM, err)
+	}
+	if cfg.License != "other" || cfg.card().License != "other" {
+		t.Errorf("the default license is %q, want other", cfg.License)
+	}
+	if cfg, err := configFrom(t, sample, "--output="+filepath.Join(dir, "ok"), "--license=cc-by-4.0"); err != nil || cfg.card().License != "cc-by-4.0" {
+		t.Errorf("--license=cc-by-4.0: %q, %v", cfg.License, err)
 	}
 }

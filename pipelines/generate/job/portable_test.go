@@ -9,6 +9,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/internal/portabletest"
 	"github.com/xinstruct/xinstruct/internal/testenv"
+	"github.com/xinstruct/xinstruct/io/dataset"
 )
 
 // TestDefaultJobOnProcessWorkers runs the README's first command (the stand-in model, the
@@ -37,15 +38,16 @@ func TestDefaultJobOnProcessWorkers(t *testing.T) {
 		t.Errorf("portable run: kept %d, rejected %d, accepted %d; in-process: %d, %d, %d",
 			b.funnel.Kept, len(b.rejected), len(a.accepted), a.funnel.Kept, len(a.rejected), len(a.accepted))
 	}
-	names, _ := filepath.Glob(filepath.Join(local, "dataset", "*.jsonl"))
+	names, _ := filepath.Glob(filepath.Join(local, dataset.Dir, dataset.FormatJSONL, "*", dataset.Split+".jsonl"))
 	if len(names) < 2 {
 		t.Fatalf("the in-process run wrote %d dataset files", len(names))
 	}
 	for _, name := range names {
+		rel, _ := filepath.Rel(local, name)
 		want, _ := os.ReadFile(name)
-		got, err := os.ReadFile(filepath.Join(remote, "dataset", filepath.Base(name)))
+		got, err := os.ReadFile(filepath.Join(remote, rel))
 		if err != nil || !bytes.Equal(got, want) || len(want) == 0 {
-			t.Errorf("dataset/%s differs between the portable and the in-process run (%v)", filepath.Base(name), err)
+			t.Errorf("%s differs between the portable and the in-process run (%v)", rel, err)
 		}
 	}
 }
