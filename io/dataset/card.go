@@ -178,7 +178,7 @@ func ParseCard(card []byte) (FrontMatter, string, error) {
 // Hub reads (CardFrontMatter), then the statistics table in the shape of the
 // X-Instruction paper's, the diversity evidence (stats, one per language, in language
 // order), the configs and files, the fields and the license.
-func RenderCard(info CardInfo, stats []LangStats, files []File) string {
+func RenderCard(info CardInfo, stats []LangStats, files []File, extras CardExtras) string {
 	var b strings.Builder
 	fm := CardFrontMatter(info, files)
 	b.WriteString(marshalFrontMatter(fm))
@@ -202,6 +202,10 @@ func RenderCard(info CardInfo, stats []LangStats, files []File) string {
 	fmt.Fprintf(&b, "| **all** | %s | %s | %d |\n\n", meanSD(all.InstrMeanSD()), meanSD(all.OutMeanSD()), all.N)
 	b.WriteString("Lengths are in Unicode characters, mean ± standard deviation (characters rather than words, since Thai\n" +
 		"is written without spaces between words).\n\n")
+
+	writePictures(&b, extras.Figures)
+	writeFunnel(&b, extras.Facts, all.N)
+	writeExamples(&b, extras.Cards)
 
 	b.WriteString("## Diversity\n\n")
 	fmt.Fprintf(&b, "Each language's instructions were clustered into up to %d clusters (k-means on a sample of at most %d\n"+
@@ -249,7 +253,7 @@ func RenderCard(info CardInfo, stats []LangStats, files []File) string {
 		return cmp.Or(strings.Compare(a.Lang, b.Lang), -strings.Compare(a.Format, b.Format)) // mixed's Lang is ""
 	})
 	for _, f := range byConfig {
-		if f.Format != FormatCard {
+		if f.Format != FormatCard && f.Format != FormatFigure {
 			fmt.Fprintf(&b, "| %s | `%s` | %d |\n", f.Config(), f.Name, f.Records)
 		}
 	}
@@ -268,6 +272,7 @@ func RenderCard(info CardInfo, stats []LangStats, files []File) string {
 		"| `placeholder` | true when the instruction is the offline stand-in's placeholder text |\n" +
 		"| `history` | the refinement rounds, oldest first: round, label (good, flawed, bad), rationale, judge model, the instruction judged, how the verdict was read |\n\n")
 
+	writeCost(&b, extras.Facts)
 	b.WriteString("## License\n\n")
 	fmt.Fprintf(&b, "The card says `%s`. The outputs are native texts taken unchanged from web corpora, under those\n"+
 		"corpora's licenses and terms: check them (see `source`) before you use or share the dataset.\n\n", fm.License)

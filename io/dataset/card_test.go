@@ -27,7 +27,7 @@ func hubFiles() []File {
 // file is in exactly one config and no JSONL file in any.
 func TestCardFrontMatterNamesEachParquetFileOnce(t *testing.T) {
 	files := hubFiles()
-	card := RenderCard(CardInfo{RunID: "r", Placeholder: true}, nil, files)
+	card := RenderCard(CardInfo{RunID: "r", Placeholder: true}, nil, files, CardExtras{})
 	if !strings.HasPrefix(card, "---\n") {
 		t.Fatalf("the card does not start with front matter:\n%s", card)
 	}
@@ -90,7 +90,7 @@ func TestCardFrontMatterNamesEachParquetFileOnce(t *testing.T) {
 	}
 
 	// A real run's card: no placeholder tag, the license it was given.
-	fm, _, err = ParseCard([]byte(RenderCard(CardInfo{License: "cc-by-4.0"}, nil, files)))
+	fm, _, err = ParseCard([]byte(RenderCard(CardInfo{License: "cc-by-4.0"}, nil, files, CardExtras{})))
 	if err != nil || fm.License != "cc-by-4.0" || slices.Contains(fm.Tags, "placeholder") {
 		t.Errorf("front matter %+v, %v", fm, err)
 	}

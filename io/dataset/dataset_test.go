@@ -26,7 +26,7 @@ func TestCardHasThePapersTableAndTheDiversityEvidence(t *testing.T) {
 			SelectedDistance: nan, RandomDistance: nan},
 	}
 	card := RenderCard(CardInfo{Placeholder: true, Clusters: 3, PerLanguage: 2}, stats,
-		[]File{{Name: RelPath("fi", FormatJSONL), Lang: "fi", Format: FormatJSONL, Records: 2}})
+		[]File{{Name: RelPath("fi", FormatJSONL), Lang: "fi", Format: FormatJSONL, Records: 2}}, CardExtras{})
 	for _, want := range []string{
 		"PLACEHOLDER DATA",
 		"| Language | Instruction length | Output length | Samples |",

@@ -25,7 +25,7 @@ type File struct {
 // file, "" for the card.
 func (f File) Config() string {
 	switch {
-	case f.Format == FormatCard:
+	case f.Format == FormatCard || f.Format == FormatFigure:
 		return ""
 	case f.Lang == "":
 		return MixedName

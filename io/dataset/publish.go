@@ -20,9 +20,11 @@ import (
 )
 
 func init() {
-	register.DoFn5x1[context.Context, []byte, func(*File) bool, func(*LangStats) bool, func(File), error](&publishFn{})
+	register.DoFn7x1[context.Context, []byte, func(*File) bool, func(*LangStats) bool, func(*LangCard) bool, func(*Facts) bool, func(File), error](&publishFn{})
 	register.Iter1[File]()
 	register.Iter1[LangStats]()
+	register.Iter1[LangCard]()
+	register.Iter1[Facts]()
 }
 
 // publishFn writes the mixed files and the card next to the per-language files, checks
@@ -36,7 +38,8 @@ type publishFn struct {
 	RunID      string
 }
 
-func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*File) bool, stats func(*LangStats) bool, emit func(File)) error {
+func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*File) bool, stats func(*LangStats) bool,
+	langCards func(*LangCard) bool, runFacts func(*Facts) bool, emit func(File)) error {
 	var files []File
 	var f File
 	for temps(&f) {
@@ -69,16 +72,32 @@ func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*F
 		return err
 	}
 	files = append(files, mixed...)
-	card := File{Path: fsx.Join(fn.TempDir, CardName), Name: CardName, Format: FormatCard}
-	w, err := fsys.OpenWrite(ctx, card.Path)
+	var cards []LangCard
+	var lc LangCard
+	for langCards(&lc) {
+		cards = append(cards, lc)
+	}
+	slices.SortFunc(cards, func(a, b LangCard) int { return strings.Compare(a.Lang, b.Lang) })
+	var facts *Facts
+	var f1 Facts
+	for runFacts(&f1) {
+		facts = &f1
+	}
+	figs, err := renderFigures(cards, langs, facts, fn.Card.Placeholder)
 	if err != nil {
-		return err
+		return fmt.Errorf("dataset: the card's pictures: %v", err)
 	}
-	if _, err := io.WriteString(w, RenderCard(fn.Card, langs, files)); err != nil {
-		w.Close()
-		return err
+	extras := CardExtras{Cards: cards, Facts: facts}
+	for _, fig := range figs {
+		f := File{Path: fsx.Join(fn.TempDir, fig.name), Name: fig.name, Format: FormatFigure}
+		if err := writeFile(ctx, fsys, f.Path, fig.svg); err != nil {
+			return err
+		}
+		files = append(files, f)
+		extras.Figures = append(extras.Figures, CardFigure{File: fig.name, Caption: fig.caption})
 	}
-	if err := w.Close(); err != nil {
+	card := File{Path: fsx.Join(fn.TempDir, CardName), Name: CardName, Format: FormatCard}
+	if err := writeFile(ctx, fsys, card.Path, []byte(RenderCard(fn.Card, langs, files, extras))); err != nil {
 		return err
 	}
 	files = append(files, card)
@@ -88,6 +107,18 @@ func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*F
 		}
 	}
 	return publishFiles(ctx, fsys, final, files, emit)
+}
+
+func writeFile(ctx context.Context, fsys filesystem.Interface, p string, data []byte) error {
+	w, err := fsys.OpenWrite(ctx, p)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
 }
 
 // checkCounts says whether the per-language files hold exactly what was selected.

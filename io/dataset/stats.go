@@ -22,6 +22,8 @@ type LangStats struct {
 	Target     int     // pairs asked for per language
 	Selected   Lengths // the selected pairs
 	PerCluster []int64 // selected pairs per cluster, by cluster index; len K
+	// CandidatesPerCluster are the candidates assigned to each cluster; len K.
+	CandidatesPerCluster []int64
 	// SelectedDistance and RandomDistance are the mean pairwise cosine distances of the
 	// instructions' embeddings of the selected pairs and of the random sample; NaN below
 	// two pairs.

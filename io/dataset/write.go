@@ -13,7 +13,8 @@ import (
 )
 
 func init() {
-	register.DoFn4x1[context.Context, string, func(*Row) bool, func(File), error](&writeLangFn{})
+	register.DoFn5x1[context.Context, string, func(*Row) bool, func(File), func(LangCard), error](&writeLangFn{})
+	register.Emitter1[LangCard]()
 	register.Iter1[Row]()
 	register.Emitter1[File]()
 }
@@ -29,6 +30,9 @@ type Params struct {
 	// RunID, when set, must hold the output's lease (io/lease) when the files are
 	// published.
 	RunID string
+	// Facts, when valid, is a singleton PCollection<Facts>: what the card tells of the
+	// run besides the selection (its funnel, the judge's labels, the cost).
+	Facts beam.PCollection
 }
 
 // Dir is the dataset's directory below the output prefix.
@@ -50,14 +54,18 @@ func Write(s beam.Scope, p Params, rows, stats beam.PCollection) beam.PCollectio
 		panic("dataset.Write: Output and TempDir are required")
 	}
 	byLang := beam.GroupByKey(s, beam.ParDo(s, keyedRow, rows))
-	temps := beam.ParDo(s, &writeLangFn{TempDir: fsx.Join(p.TempDir, Dir)}, byLang)
+	temps, cards := beam.ParDo2(s, &writeLangFn{TempDir: fsx.Join(p.TempDir, Dir)}, byLang)
+	facts := p.Facts
+	if !facts.IsValid() {
+		facts = beam.CreateList(s, []Facts{})
+	}
 	return beam.ParDo(s, &publishFn{Output: p.Output, TempDir: fsx.Join(p.TempDir, Dir), Card: p.Card, Invalidate: p.Invalidate, RunID: p.RunID},
-		beam.Impulse(s), beam.SideInput{Input: temps}, beam.SideInput{Input: stats})
+		beam.Impulse(s), beam.SideInput{Input: temps}, beam.SideInput{Input: stats}, beam.SideInput{Input: cards}, beam.SideInput{Input: facts})
 }
 
 type writeLangFn struct{ TempDir string }
 
-func (fn *writeLangFn) ProcessElement(ctx context.Context, lang string, rows func(*Row) bool, emit func(File)) error {
+func (fn *writeLangFn) ProcessElement(ctx context.Context, lang string, rows func(*Row) bool, emit func(File), card func(LangCard)) error {
 	var all []Row
 	var r Row
 	for rows(&r) {
@@ -91,6 +99,7 @@ func (fn *writeLangFn) ProcessElement(ctx context.Context, lang string, rows fun
 		return err
 	}
 	n := int64(len(all))
+	card(langCard(lang, all))
 	emit(File{Path: jsonlPath, Name: RelPath(lang, FormatJSONL), Lang: lang, Format: FormatJSONL, Records: n})
 	emit(File{Path: parquetPath, Name: RelPath(lang, FormatParquet), Lang: lang, Format: FormatParquet, Records: n})
 	return nil

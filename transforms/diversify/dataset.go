@@ -37,10 +37,15 @@ func DatasetRow(s Scored) dataset.Row {
 // the selected and the random sample.
 func CardStats(r LangReport) dataset.LangStats {
 	sel := r.Selected
-	perCluster := make([]int64, r.K)
+	perCluster, candidates := make([]int64, r.K), make([]int64, r.K)
 	for c, n := range sel.PerCluster {
 		if c >= 0 && c < r.K {
 			perCluster[c] = n
+		}
+	}
+	for c, n := range r.ClusterSizes {
+		if c >= 0 && c < r.K {
+			candidates[c] = n
 		}
 	}
 	return dataset.LangStats{
@@ -49,12 +54,13 @@ func CardStats(r LangReport) dataset.LangStats {
 		Target:     r.Target,
 		Selected: dataset.Lengths{N: sel.N, InstrSum: sel.InstrSum, InstrSumSq: sel.InstrSumSq,
 			OutSum: sel.OutSum, OutSumSq: sel.OutSumSq},
-		PerCluster:       perCluster,
-		SelectedDistance: sel.MeanCosineDistance(),
-		RandomDistance:   r.Random.MeanCosineDistance(),
-		K:                r.K,
-		FitRows:          r.FitRows,
-		Iters:            r.Iters,
-		Inertia:          r.Inertia,
+		PerCluster:           perCluster,
+		CandidatesPerCluster: candidates,
+		SelectedDistance:     sel.MeanCosineDistance(),
+		RandomDistance:       r.Random.MeanCosineDistance(),
+		K:                    r.K,
+		FitRows:              r.FitRows,
+		Iters:                r.Iters,
+		Inertia:              r.Inertia,
 	}
 }

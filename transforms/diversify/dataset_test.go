@@ -10,14 +10,14 @@ import (
 )
 
 func TestCardStatsCarriesWhatTheCardPrints(t *testing.T) {
-	r := LangReport{Lang: "fi", Candidates: 9, Target: 4, K: 3, FitRows: 9, Iters: 5, Inertia: 1.5,
+	r := LangReport{Lang: "fi", Candidates: 9, Target: 4, K: 3, FitRows: 9, Iters: 5, Inertia: 1.5, ClusterSizes: map[int]int64{0: 4, 1: 2, 2: 3},
 		Selected: SetStats{N: 2, InstrSum: 30, InstrSumSq: 500, OutSum: 7, OutSumSq: 25,
 			VecSum: []float64{1, 1}, NormSqSum: 2, PerCluster: map[int]int64{0: 1, 2: 1}},
 		Random: SetStats{N: 1, VecSum: []float64{1, 0}, NormSqSum: 1}}
 	got := CardStats(r)
 	want := dataset.LangStats{Lang: "fi", Candidates: 9, Target: 4, K: 3, FitRows: 9, Iters: 5, Inertia: 1.5,
 		Selected:   dataset.Lengths{N: 2, InstrSum: 30, InstrSumSq: 500, OutSum: 7, OutSumSq: 25},
-		PerCluster: []int64{1, 0, 1},
+		PerCluster: []int64{1, 0, 1}, CandidatesPerCluster: []int64{4, 2, 3},
 		// (1,1) summed from two unit vectors: 1 − (2 − 2)/(2·1) = 1.
 		SelectedDistance: 1}
 	rnd := got.RandomDistance

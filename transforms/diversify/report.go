@@ -5,6 +5,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -26,9 +27,11 @@ type LangReport struct {
 	Selected   SetStats
 	Random     SetStats // a uniform random sample of the same size, the baseline
 	K          int      // clusters fitted
-	FitRows    int
-	Inertia    float64
-	Iters      int
+	// ClusterSizes are the candidates assigned to each cluster, by index.
+	ClusterSizes map[int]int64 `json:",omitempty"`
+	FitRows      int
+	Inertia      float64
+	Iters        int
 }
 
 // Shortfall is how many pairs the language lacks to reach its target.
@@ -73,8 +76,16 @@ func (fn *reportFn) ProcessElement(_ []byte, models func(*Model) bool, sizes fun
 	var key, lang string
 	var n int
 	for sizes(&key, &n) {
-		lang, _, _ = strings.Cut(key, "/")
-		get(lang).Candidates += int64(n)
+		var c string
+		lang, c, _ = strings.Cut(key, "/")
+		r := get(lang)
+		r.Candidates += int64(n)
+		if i, err := strconv.Atoi(c); err == nil {
+			if r.ClusterSizes == nil {
+				r.ClusterSizes = map[int]int64{}
+			}
+			r.ClusterSizes[i] += int64(n)
+		}
 	}
 	var st SetStats
 	for selected(&lang, &st) {

@@ -416,7 +416,7 @@ func labelColor(label string, i int) color.Color {
 // the sizes drawn in. It draws the verbs given (callers pass topics.VerbObjects(..., 16,
 // 4) for the paper's figure).
 func Topics(verbs []topics.Verb, placeholder bool) ([]byte, error) {
-	t := title("What the instructions ask: main verbs and their most common objects", placeholder)
+	t := title("Main verbs of the instructions and their objects", placeholder)
 	if len(verbs) == 0 {
 		return noData(t)
 	}

@@ -61,7 +61,7 @@ func Build(s beam.Scope, cfg Config) Result {
 			ds := s.Scope("Dataset")
 			rows, stats := diversify.ForDataset(ds, div)
 			datasetFiles = dataset.Write(ds, dataset.Params{Output: cfg.Output, TempDir: temp, Card: cfg.card(),
-				Invalidate: []string{SuccessFile}, RunID: cfg.RunID}, rows, stats)
+				Invalidate: []string{SuccessFile}, RunID: cfg.RunID, Facts: cardFacts(ds, cfg, beam.Flatten(ds, counts...))}, rows, stats)
 		}
 	}
 
