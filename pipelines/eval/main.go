@@ -28,7 +28,7 @@ func main() {
 	flags := job.BindFlags(flag.CommandLine)
 	model := launch.BindModelFlags(flag.CommandLine)
 	job.SetAnswerDefaults(flag.CommandLine)
-	launch.Main("eval", func(ctx context.Context, run launch.Run) (launch.Job, error) {
+	launch.Main("eval", job.FlagGroups(), func(ctx context.Context, run launch.Run) (launch.Job, error) {
 		cfg, err := flags.Config(ctx, run, model)
 		if err != nil {
 			return nil, err

@@ -24,7 +24,7 @@ import (
 func main() {
 	flags := job.BindFlags(flag.CommandLine)
 	model := launch.BindModelFlags(flag.CommandLine)
-	launch.Main("generate", func(ctx context.Context, run launch.Run) (launch.Job, error) {
+	launch.Main("generate", job.FlagGroups(), func(ctx context.Context, run launch.Run) (launch.Job, error) {
 		cfg, err := flags.Config(ctx, run, model)
 		if err != nil {
 			return nil, err

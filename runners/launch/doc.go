@@ -11,7 +11,7 @@
 //	func main() {
 //		flags := job.BindFlags(flag.CommandLine)
 //		model := launch.BindModelFlags(flag.CommandLine)
-//		launch.Main("generate", func(ctx context.Context, run launch.Run) (launch.Job, error) {
+//		launch.Main("generate", job.FlagGroups(), func(ctx context.Context, run launch.Run) (launch.Job, error) {
 //			return flags.Job(ctx, run, model)
 //		})
 //	}

@@ -50,15 +50,17 @@ const (
 	ExitUsage  = 2 // the flags or the configuration are wrong; nothing was launched
 )
 
-// Main is a pipeline binary's main: it parses the flags and calls beam.Init (on a worker
-// it never returns from there), builds the job with setup, checks each of its models
-// with one real call unless --skip_preflight, runs it and exits with the job's outcome.
-func Main(name string, setup func(ctx context.Context, run Run) (Job, error)) {
-	var opts Options
-	flag.DurationVar(&opts.LeaseTTL, "lease_ttl", 2*time.Minute, "a run's lease on --output expires this long after its last renewal (the launcher renews it every third of that while the job runs)")
-	flag.DurationVar(&opts.WaitForLease, "wait_for_lease", 0, "when another live run holds --output, wait up to this long for it instead of failing at once")
-	skipPreflight := flag.Bool("skip_preflight", false, "do not check each model with one real call before launching (for launchers that cannot reach an endpoint only the workers reach)")
-	flag.Parse()
+// Main is a pipeline binary's main: it binds the launcher's flags, parses the command
+// line (Parse: --help lists the flags of groups, then Beam's; a mistake is one line and
+// ExitUsage) and calls beam.Init (on a worker it never returns from there), builds the
+// job with setup, checks each of its models with one real call unless --skip_preflight,
+// runs it and exits with the job's outcome. groups name every flag the binary defines,
+// LauncherFlags included (CheckGroups).
+func Main(name string, groups []Group, setup func(ctx context.Context, run Run) (Job, error)) {
+	opts := BindLauncherFlags(flag.CommandLine)
+	if code, done := Parse(flag.CommandLine, name, groups, os.Args[1:], os.Stdout, os.Stderr); done {
+		os.Exit(code)
+	}
 	beam.Init() // first: a worker re-executes this binary and must not reach the launcher code
 
 	ctx := context.Background()
@@ -71,18 +73,28 @@ func Main(name string, setup func(ctx context.Context, run Run) (Job, error)) {
 	if err != nil {
 		fail(name, ExitUsage, err.Error())
 	}
-	if !*skipPreflight {
+	if !opts.SkipPreflight {
 		if err := Preflight(ctx, job.Models()); err != nil {
 			fail(name, ExitFailed, "pre-flight: "+err.Error())
 		}
 	}
-	os.Exit(Execute(ctx, name, job, opts, os.Stdout, os.Stderr))
+	os.Exit(Execute(ctx, name, job, *opts, os.Stdout, os.Stderr))
 }
 
 // Options are the launcher's own settings.
 type Options struct {
-	LeaseTTL     time.Duration // 0: two minutes
-	WaitForLease time.Duration // 0: fail at once when another run holds the output
+	LeaseTTL      time.Duration // 0: two minutes
+	WaitForLease  time.Duration // 0: fail at once when another run holds the output
+	SkipPreflight bool          // Main does not check the models before launching
+}
+
+// BindLauncherFlags binds the launcher's own flags (LauncherFlags) to fs.
+func BindLauncherFlags(fs *flag.FlagSet) *Options {
+	var o Options
+	fs.DurationVar(&o.LeaseTTL, "lease_ttl", 2*time.Minute, "a run's lease on --output expires this long after its last renewal (the launcher renews it every third of that while the job runs)")
+	fs.DurationVar(&o.WaitForLease, "wait_for_lease", 0, "when another live run holds --output, wait up to this long for it instead of failing at once")
+	fs.BoolVar(&o.SkipPreflight, "skip_preflight", false, "do not check each model with one real call before launching (for launchers that cannot reach an endpoint only the workers reach)")
+	return &o
 }
 
 // Execute takes the output's lease, runs job and returns the exit code, after printing

@@ -64,6 +64,21 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 	}
 }
 
+// FlagGroups are the sections of eval's --help, in order. They name every flag
+// BindFlags, launch.BindModelFlags and launch.BindLauncherFlags define, each once
+// (launch.CheckGroups, in the tests); Beam's flags follow them.
+func FlagGroups() []launch.Group {
+	return []launch.Group{
+		{Title: "Questions and languages", Flags: []string{"questions", "languages"}},
+		{Title: "Models and answers", Flags: []string{"models", "answers", "baseline"}},
+		{Title: "Judge", Flags: []string{"judge_model", "judge_base_url", "judge_format", "structured_output", "language_gate"}},
+		{Title: "Model endpoint", Flags: launch.ModelEndpointFlags},
+		{Title: "Output", Flags: []string{"output", "max_shard_mb", "bootstrap", "seed"}},
+		{Title: "Budgets and limits", Flags: launch.Flags([]string{"estimate"}, launch.ModelLimitFlags)},
+		{Title: "Run", Flags: launch.Flags([]string{"run_id"}, launch.LauncherFlags)},
+	}
+}
+
 // SetAnswerDefaults sets the shared model flags' defaults the eval wants: call it after
 // launch.BindModelFlags, before parsing.
 func SetAnswerDefaults(fs *flag.FlagSet) {

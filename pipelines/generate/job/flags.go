@@ -68,6 +68,23 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 	}
 }
 
+// FlagGroups are the sections of generate's --help, in order. They name every flag
+// BindFlags, launch.BindModelFlags and launch.BindLauncherFlags define, each once
+// (launch.CheckGroups, in the tests); Beam's flags follow them.
+func FlagGroups() []launch.Group {
+	return []launch.Group{
+		{Title: "Input", Flags: []string{"input", "max_record_mb"}},
+		{Title: "Languages and filters", Flags: []string{"languages", "min_chars", "max_chars", "min_lang_confidence", "min_script_share"}},
+		{Title: "Model endpoint", Flags: launch.ModelEndpointFlags},
+		{Title: "Generation", Flags: []string{"generator_model", "candidates", "seed_pairs", "max_shots"}},
+		{Title: "Refinement", Flags: []string{"rounds", "judge_model", "structured_output", "min_instruction_chars", "max_instruction_chars"}},
+		{Title: "Diversification", Flags: []string{"embedder", "embedding_model", "embedding_dims", "embed_batch", "per_language", "clusters", "fit_sample", "kmeans_iters", "seed"}},
+		{Title: "Output", Flags: []string{"output", "max_shard_mb"}},
+		{Title: "Budgets and limits", Flags: launch.Flags([]string{"estimate"}, launch.ModelLimitFlags)},
+		{Title: "Run", Flags: launch.Flags([]string{"run_id", "stop_after"}, launch.LauncherFlags)},
+	}
+}
+
 // Config returns the configuration the flags say for run, with the model settings of m.
 func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags) (Config, error) {
 	cfg := DefaultConfig()

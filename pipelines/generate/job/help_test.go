@@ -1,0 +1,30 @@
+package job
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/xinstruct/xinstruct/runners/launch"
+	"github.com/xinstruct/xinstruct/runners/launch/launchtest"
+)
+
+// TestFlagGroupsComplete: every flag generate's main binds (BindFlags, the shared model
+// flags and the launcher's) is in exactly one of FlagGroups, so none falls among Beam's
+// in --help.
+func TestFlagGroupsComplete(t *testing.T) {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	BindFlags(fs)
+	launch.BindModelFlags(fs)
+	launch.BindLauncherFlags(fs)
+	if err := launch.CheckGroups(fs, FlagGroups()); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestBinaryHelp: the built binary's -help lists its groups before Beam's flags, and a
+// mistyped flag is one line with the flag meant, exit code 2.
+func TestBinaryHelp(t *testing.T) {
+	bin := generateBinary(t)
+	launchtest.CheckHelp(t, bin, "generate", FlagGroups())
+	launchtest.CheckTypo(t, bin, "generate")
+}
