@@ -56,7 +56,7 @@ func (r Run) validate() error {
 // the records each output must hold (Check's expect), and whether the run must not be
 // vouched for.
 type Verdict struct {
-	Report  json.RawMessage  // a JSON value; written to report/<ReportFile> and into the manifest
+	Report json.RawMessage // a JSON value; written to report/<ReportFile> and into the manifest
 	// Reports are further JSON reports, written to report/<name> beside it (e.g. a
 	// run's closing summary), on success and failure alike.
 	Reports map[string]json.RawMessage
