@@ -206,3 +206,15 @@ func FlushProgress() {
 		b.print(line)
 	}
 }
+
+// ResetProgress forgets every stage's progress and starts the process's board afresh:
+// for a process that runs several jobs (tests), whose stages would otherwise add up.
+func ResetProgress() {
+	progressMu.Lock()
+	defer progressMu.Unlock()
+	b := processBoard
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	progressFor = map[string]*Progress{}
+	b.stages, b.order, b.every, b.first, b.next, b.lastSig = nil, nil, 0, time.Time{}, time.Time{}, 0
+}
