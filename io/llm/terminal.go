@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -72,7 +73,7 @@ func (v *barView) draw(b *board, now time.Time) {
 		}
 		var text string
 		if s.finished() {
-			text = s.doneSegment(now.Sub(p.first))
+			text = strings.TrimPrefix(s.doneSegment(now.Sub(p.first)), p.stage+" ")
 			p.reported = true
 		} else {
 			text = s.details(p.rate(now)) + "  (process in flight " + strconv.Itoa(used) + "/" + strconv.Itoa(bound) + ")"
