@@ -62,14 +62,14 @@ func TestRateLimitStormIsVisible(t *testing.T) {
 	}
 	sawWaiting := false
 	for deadline := time.Now().Add(600 * time.Millisecond); time.Now().Before(deadline) && !sawWaiting; time.Sleep(5 * time.Millisecond) {
-		sawWaiting = p.waiting.Load() > 0 && p.retries.Load() > 0 && p.done.Load() == 0
+		sawWaiting = p.waiting.Load() > 0 && p.retries.Load() > 0 && p.calls.Load() == 0
 	}
 	if !sawWaiting {
 		t.Errorf("no call was seen waiting, with retries counted, during the storm: %s", p.Line())
 	}
 	mid := p.Line()
 	wg.Wait()
-	if !strings.Contains(mid, "waiting ") || strings.Contains(mid, "retries 0,") {
+	if !strings.Contains(mid, "retrying ") || strings.Contains(mid, "retries 0,") {
 		t.Errorf("progress during the storm: %s", mid)
 	}
 	if srv.Stats().Completed != 0 {

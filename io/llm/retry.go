@@ -61,8 +61,9 @@ func attemptInSlot[T any](ctx context.Context, c *Client, call func(context.Cont
 	if err := c.slots.acquire(ctx); err != nil {
 		return zero, 0, func() {}, err
 	}
+	off := c.progress.onWire()
 	var once sync.Once
-	release := func() { once.Do(c.slots.release) }
+	release := func() { once.Do(func() { off(); c.slots.release() }) }
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	actx, retryAfter := withRetryAfterSlot(actx)

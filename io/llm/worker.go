@@ -102,9 +102,19 @@ func (w *Worker[T]) StartBundle() {
 }
 
 // Go starts one element's work, f, on its own goroutine, after waiting for room in the
-// bundle's pool. An error from f is the job's environment failing: the bundle fails
-// with it.
-func (w *Worker[T]) Go(f func() (T, error)) { w.pool.Go(f) }
+// bundle's pool, and counts one unit of the stage's progress when it ends. An error
+// from f is the job's environment failing: the bundle fails with it.
+func (w *Worker[T]) Go(f func() (T, error)) { w.GoUnits(1, f) }
+
+// GoUnits is Go for work that does units of the stage's total (SetTotal) at once: an
+// ask's turns, when the total counts turns.
+func (w *Worker[T]) GoUnits(units int, f func() (T, error)) {
+	p := w.Progress
+	w.pool.Go(func() (T, error) {
+		defer p.Done(int64(units))
+		return f()
+	})
+}
 
 // Emit hands the outcomes finished since the last Emit to emit; call it at the end of
 // ProcessElement. It returns the first error a call returned.

@@ -62,6 +62,11 @@ func Main(name string, groups []Group, setup func(ctx context.Context, run Run) 
 		os.Exit(code)
 	}
 	beam.Init() // first: a worker re-executes this binary and must not reach the launcher code
+	stopBars, err := opts.logs.setupLogging(os.Stderr)
+	if err != nil {
+		fail(name, ExitUsage, err.Error())
+	}
+	opts.AfterRun = stopBars
 
 	ctx := context.Background()
 	now := time.Now().UTC()
@@ -86,6 +91,9 @@ type Options struct {
 	LeaseTTL      time.Duration // 0: two minutes
 	WaitForLease  time.Duration // 0: fail at once when another run holds the output
 	SkipPreflight bool          // Main does not check the models before launching
+	AfterRun      func()        // called when the runner returns, before the summary (ends the progress bars)
+
+	logs *logFlags // --log_level, --beam_log_level, --progress_bars
 }
 
 // BindLauncherFlags binds the launcher's own flags (LauncherFlags) to fs.
@@ -94,6 +102,8 @@ func BindLauncherFlags(fs *flag.FlagSet) *Options {
 	fs.DurationVar(&o.LeaseTTL, "lease_ttl", 2*time.Minute, "a run's lease on --output expires this long after its last renewal (the launcher renews it every third of that while the job runs)")
 	fs.DurationVar(&o.WaitForLease, "wait_for_lease", 0, "when another live run holds --output, wait up to this long for it instead of failing at once")
 	fs.BoolVar(&o.SkipPreflight, "skip_preflight", false, "do not check each model with one real call before launching (for launchers that cannot reach an endpoint only the workers reach)")
+	logs := bindLogFlags(fs)
+	o.logs = &logs
 	return &o
 }
 
@@ -113,7 +123,7 @@ func Execute(ctx context.Context, name string, job Job, opts Options, stdout, st
 	}
 	lost := make(chan error, 1)
 	stopRenewing := l.KeepAlive(ctx, func(err error) { lost <- err })
-	code := execute(ctx, name, job, stdout, stderr)
+	code := execute(ctx, name, job, opts.AfterRun, stdout, stderr)
 	stopRenewing()
 	select {
 	case err := <-lost:
@@ -149,10 +159,14 @@ func takeLease(ctx context.Context, job Job, opts Options) (*lease.Lease, error)
 	}
 }
 
-func execute(ctx context.Context, name string, job Job, stdout, stderr io.Writer) int {
+func execute(ctx context.Context, name string, job Job, afterRun func(), stdout, stderr io.Writer) int {
 	p, s := beam.NewPipelineWithRoot()
 	job.Build(s)
-	if err := beamx.Run(ctx, p); err != nil {
+	err := beamx.Run(ctx, p)
+	if afterRun != nil {
+		afterRun()
+	}
+	if err != nil {
 		if _, line, ok := job.Outcome(ctx); !ok && line != "" {
 			fmt.Fprintf(stderr, "%s: failed: %s\n", name, line)
 		} else {

@@ -115,7 +115,7 @@ func (fn *answerFn) ProcessElement(ctx context.Context, a Ask, total int, emit f
 		return fn.estimate(ctx, a, emit)
 	}
 	counts(funnel.In(fn.stage, a.Lang).String(), len(a.Turns))
-	fn.w.Go(func() (outcome, error) { return fn.ask(a) })
+	fn.w.GoUnits(len(a.Turns), func() (outcome, error) { return fn.ask(a) })
 	return fn.w.Emit(func(o outcome) { fn.emit(o, emit, reject, counts) })
 }
 

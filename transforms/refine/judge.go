@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 
 	"github.com/xinstruct/xinstruct/internal/prompts"
 	"github.com/xinstruct/xinstruct/internal/record"
@@ -16,7 +17,7 @@ import (
 )
 
 func init() {
-	register.DoFn6x1[context.Context, record.Pair, func(record.Pair), func(record.Pair), func(record.Rejected), func(string, int), error](&judgeFn{})
+	register.DoFn7x1[context.Context, record.Pair, int, func(record.Pair), func(record.Pair), func(record.Rejected), func(string, int), error](&judgeFn{})
 	register.Emitter1[record.Pair]()
 	register.Emitter1[record.Rejected]()
 	register.Emitter2[string, int]()
@@ -50,7 +51,7 @@ type JudgeParams struct {
 	ProgressEvery time.Duration
 }
 
-// Judge labels every pair good, flawed or bad. It takes PCollection<record.Pair> and
+// Judge labels every pair good, flawed or bad; it counts the pairs for the progress log. It takes PCollection<record.Pair> and
 // returns the good pairs (accepted), the flawed ones (to be rewritten, or dead-lettered
 // as unresolved_after_rounds when p.Last), the dead letters (stage "judge_r<round>":
 // judged_bad, judge_unparseable, and the model layer's failures), and counts for the
@@ -63,7 +64,9 @@ func Judge(s beam.Scope, p JudgeParams, pairs beam.PCollection) (good, flawed, r
 	}
 	prompts.MustLoad(TemplateJudge)
 	prompts.MustLoad(TemplateReask)
-	return beam.ParDo4(s, &judgeFn{Params: p}, pairs)
+	// The count is the progress log's total: the round's input is known only once its
+	// upstream (generation, or the last rewrite) ended.
+	return beam.ParDo4(s, &judgeFn{Params: p}, pairs, beam.SideInput{Input: stats.CountElms(s, pairs)})
 }
 
 type judgeFn struct {
@@ -91,17 +94,18 @@ func (fn *judgeFn) Setup(ctx context.Context) error {
 
 func (fn *judgeFn) Teardown() error { return fn.w.Teardown() }
 
-func (fn *judgeFn) StartBundle(context.Context, func(record.Pair), func(record.Pair), func(record.Rejected), func(string, int)) {
+func (fn *judgeFn) StartBundle(context.Context, int, func(record.Pair), func(record.Pair), func(record.Rejected), func(string, int)) {
 	fn.w.StartBundle()
 }
 
-func (fn *judgeFn) ProcessElement(_ context.Context, p record.Pair, good, flawed func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
+func (fn *judgeFn) ProcessElement(_ context.Context, p record.Pair, total int, good, flawed func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
+	fn.w.Progress.SetTotal(int64(total))
 	fn.w.Add(funnel.In(fn.stage, p.Lang).String(), 1)
 	fn.w.Go(func() (judged, error) { return fn.run(p) })
 	return fn.w.Emit(func(j judged) { fn.emit(j, good, flawed, reject) })
 }
 
-func (fn *judgeFn) FinishBundle(_ context.Context, good, flawed func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
+func (fn *judgeFn) FinishBundle(_ context.Context, _ int, good, flawed func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
 	return fn.w.FinishBundle(func(j judged) { fn.emit(j, good, flawed, reject) }, counts)
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 
 	"github.com/xinstruct/xinstruct/internal/prompts"
 	"github.com/xinstruct/xinstruct/internal/record"
@@ -16,7 +17,7 @@ import (
 )
 
 func init() {
-	register.DoFn5x1[context.Context, record.Pair, func(record.Pair), func(record.Rejected), func(string, int), error](&rewriteFn{})
+	register.DoFn6x1[context.Context, record.Pair, int, func(record.Pair), func(record.Rejected), func(string, int), error](&rewriteFn{})
 }
 
 // RewriteParams configure one round's rewrite.
@@ -40,7 +41,8 @@ func Rewrite(s beam.Scope, p RewriteParams, flawed beam.PCollection) (rewritten,
 		panic(fmt.Sprintf("refine.Rewrite: %v", err))
 	}
 	prompts.MustLoad(TemplateRewrite)
-	return beam.ParDo3(s, &rewriteFn{Params: p}, flawed)
+	// The count is the progress log's total.
+	return beam.ParDo3(s, &rewriteFn{Params: p}, flawed, beam.SideInput{Input: stats.CountElms(s, flawed)})
 }
 
 type rewriteFn struct {
@@ -64,17 +66,18 @@ func (fn *rewriteFn) Setup(ctx context.Context) error {
 
 func (fn *rewriteFn) Teardown() error { return fn.w.Teardown() }
 
-func (fn *rewriteFn) StartBundle(context.Context, func(record.Pair), func(record.Rejected), func(string, int)) {
+func (fn *rewriteFn) StartBundle(context.Context, int, func(record.Pair), func(record.Rejected), func(string, int)) {
 	fn.w.StartBundle()
 }
 
-func (fn *rewriteFn) ProcessElement(_ context.Context, p record.Pair, emit func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
+func (fn *rewriteFn) ProcessElement(_ context.Context, p record.Pair, total int, emit func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
+	fn.w.Progress.SetTotal(int64(total))
 	fn.w.Add(funnel.In(fn.stage, p.Lang).String(), 1)
 	fn.w.Go(func() (rewritten, error) { return fn.run(p) })
 	return fn.w.Emit(func(r rewritten) { fn.emit(r, emit, reject) })
 }
 
-func (fn *rewriteFn) FinishBundle(_ context.Context, emit func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
+func (fn *rewriteFn) FinishBundle(_ context.Context, _ int, emit func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
 	return fn.w.FinishBundle(func(r rewritten) { fn.emit(r, emit, reject) }, counts)
 }
 

@@ -79,7 +79,7 @@ func FlagGroups() []launch.Group {
 		{Title: "Generation", Flags: []string{"generator_model", "candidates", "seed_pairs", "max_shots"}},
 		{Title: "Refinement", Flags: []string{"rounds", "judge_model", "structured_output", "min_instruction_chars", "max_instruction_chars"}},
 		{Title: "Diversification", Flags: []string{"embedder", "embedding_model", "embedding_dims", "embed_batch", "per_language", "clusters", "fit_sample", "kmeans_iters", "seed"}},
-		{Title: "Output", Flags: []string{"output", "max_shard_mb"}},
+		{Title: "Output", Flags: []string{"output", "license", "max_shard_mb"}},
 		{Title: "Budgets and limits", Flags: launch.Flags([]string{"estimate"}, launch.ModelLimitFlags)},
 		{Title: "Run", Flags: launch.Flags([]string{"run_id", "stop_after"}, launch.LauncherFlags)},
 	}
