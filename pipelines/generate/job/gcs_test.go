@@ -103,7 +103,7 @@ func TestGCSInAndOut(t *testing.T) {
 		t.Error("the earlier run's dataset file survived")
 	}
 	div := funnelReport.Stages[len(funnelReport.Stages)-1]
-	if div.Name != "diversify" || div.Out == 0 || len(m.Files) != 2*len(div.OutByLanguage)+3 {
+	if div.Name != "diversify" || div.Out == 0 || len(m.Files) != 2*len(div.OutByLanguage)+3+cardFigures(funnelReport) {
 		t.Fatalf("diversify %+v, dataset files %d", div, len(m.Files))
 	}
 	for _, f := range m.Files {
