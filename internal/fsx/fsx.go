@@ -157,12 +157,21 @@ func WriteFileAtomic(ctx context.Context, fsys filesystem.Interface, p string, d
 // directory, say, so that a kill between the write and the rename leaves nothing beside
 // p that a reader could take for output.
 func WriteFileVia(ctx context.Context, fsys filesystem.Interface, tmp, p string, data []byte) error {
-	if IsLocal(tmp) {
-		if err := os.MkdirAll(filepath.Dir(tmp), 0o755); err != nil {
+	if err := WriteFile(ctx, fsys, tmp, data); err != nil {
+		return err
+	}
+	return Rename(ctx, fsys, tmp, p)
+}
+
+// WriteFile writes data to p (its local directory made first), not atomically: for a
+// file in a run's temporary directory that is renamed into place later.
+func WriteFile(ctx context.Context, fsys filesystem.Interface, p string, data []byte) error {
+	if IsLocal(p) {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
 	}
-	w, err := fsys.OpenWrite(ctx, tmp)
+	w, err := fsys.OpenWrite(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -170,10 +179,7 @@ func WriteFileVia(ctx context.Context, fsys filesystem.Interface, tmp, p string,
 		w.Close()
 		return err
 	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return Rename(ctx, fsys, tmp, p)
+	return w.Close()
 }
 
 // ReadFile reads the whole file p.

@@ -90,14 +90,14 @@ func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*F
 	extras := CardExtras{Cards: cards, Facts: facts}
 	for _, fig := range figs {
 		f := File{Path: fsx.Join(fn.TempDir, fig.name), Name: fig.name, Format: FormatFigure}
-		if err := writeFile(ctx, fsys, f.Path, fig.svg); err != nil {
+		if err := fsx.WriteFile(ctx, fsys, f.Path, fig.svg); err != nil {
 			return err
 		}
 		files = append(files, f)
 		extras.Figures = append(extras.Figures, CardFigure{File: fig.name, Caption: fig.caption})
 	}
 	card := File{Path: fsx.Join(fn.TempDir, CardName), Name: CardName, Format: FormatCard}
-	if err := writeFile(ctx, fsys, card.Path, []byte(RenderCard(fn.Card, langs, files, extras))); err != nil {
+	if err := fsx.WriteFile(ctx, fsys, card.Path, []byte(RenderCard(fn.Card, langs, files, extras))); err != nil {
 		return err
 	}
 	files = append(files, card)
@@ -107,18 +107,6 @@ func (fn *publishFn) ProcessElement(ctx context.Context, _ []byte, temps func(*F
 		}
 	}
 	return publishFiles(ctx, fsys, final, files, emit)
-}
-
-func writeFile(ctx context.Context, fsys filesystem.Interface, p string, data []byte) error {
-	w, err := fsys.OpenWrite(ctx, p)
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(data); err != nil {
-		w.Close()
-		return err
-	}
-	return w.Close()
 }
 
 // checkCounts says whether the per-language files hold exactly what was selected.
