@@ -56,7 +56,7 @@ func (t Throughput) time(n, tokens int64) time.Duration {
 		perSec = math.Min(perSec, float64(t.RPM)/60)
 	}
 	if t.TPM > 0 && tokens > 0 {
-		perSec = math.Min(perSec, float64(t.TPM)/60/float64(tokens)*float64(n))
+		perSec = math.Min(perSec, float64(t.TPM)/60/float64(tokens))
 	}
 	return time.Duration(float64(n) / perSec * float64(time.Second)).Round(time.Second)
 }

@@ -103,7 +103,7 @@ func Generate(p GenerateParams, y Yields) []Row {
 	accepted := 0.0
 	for r := 1; r <= p.Rounds; r++ {
 		judge := projected(record.StageJudge(r), inPlay*(1+y.Reask), hitShare, float64(p.JudgeOverhead)+text+float64(p.Typical.Instruction),
-			p.Typical.Label, p.MaxTokens)
+			p.Typical.Label, p.JudgeMaxTokens)
 		rows = append(rows, judge)
 		accepted += inPlay * y.Good
 		if r == p.Rounds {
