@@ -32,6 +32,6 @@
 // the retries, the budget spent): the caller may dead-letter the batch's texts. Any other
 // error is the job's environment (the store, offline mode) and should fail the bundle.
 //
-// The API key is read from the environment (llm.APIKeyEnv) by New, on the worker; it is
-// never part of a Config.
+// The API key is read by New, on the worker, from what LLM.APIKeySecret refers to
+// (llm.ResolveKey: $OPENAI_API_KEY by default); a Config holds the reference, never the key.
 package openai

@@ -25,7 +25,7 @@ type Embedder struct {
 	usage  usageCounter
 }
 
-// New opens an Embedder for cfg, reading the API key from the environment as llm.New does.
+// New opens an Embedder for cfg, reading the API key cfg.LLM.APIKeySecret refers to, as llm.New does.
 func New(ctx context.Context, cfg Config) (*Embedder, error) {
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = DefaultBatchSize

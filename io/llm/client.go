@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +32,10 @@ type Client struct {
 	progress *Progress
 }
 
-// New builds a Client for cfg, reading the API key from the environment.
+// New builds a Client for cfg, reading the API key cfg.APIKeySecret refers to (see
+// ResolveKey). New runs in a DoFn's Setup, on the worker: a key that cannot be read there
+// fails Setup, and with it the bundle and the job, rather than every call failing with
+// a 401 that would dead-letter every record.
 func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("llm: %v", err)
@@ -41,7 +43,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if IsStandIn(cfg.BaseURL) {
 		cfg.Placeholder = true
 	}
-	api, err := newAPI(cfg)
+	key, err := workerKey(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("llm: the key could not be read on the worker: %v", err)
+	}
+	api, err := newAPI(cfg, key)
 	if err != nil {
 		return nil, err
 	}
@@ -56,8 +62,18 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		limits: sharedLimits(cfg.BaseURL, cfg.Model, cfg.RPM, cfg.TPM),
 		budget: sharedBudget(cfg.RunID, cfg.MaxRequests, cfg.MaxCost),
 		slots:  sharedSlots(cfg.MaxInFlight),
-		redact: newRedactor(os.Getenv(APIKeyEnv)),
+		redact: newRedactor(key),
 	}, nil
+}
+
+// workerKey resolves cfg's key, unless cfg never calls a model (the stand-in, offline
+// mode), which needs none: a worker without access to the secret can still replay a
+// store.
+func workerKey(ctx context.Context, cfg Config) (string, error) {
+	if cfg.Offline || IsStandIn(cfg.BaseURL) {
+		return "", nil
+	}
+	return ResolveKey(ctx, cfg.APIKeySecret)
 }
 
 // endpoint names where answers come from, for the stored entries: the base URL without

@@ -6,13 +6,18 @@ import (
 )
 
 // Config says how to reach a model and how to treat it. It is serialized into DoFns, so
-// it holds no secret: the API key is read from the environment in New.
+// it holds no secret: the API key is read where the Client is built (New, Preflight),
+// from what APIKeySecret refers to.
 type Config struct {
-	BaseURL    string   `json:"base_url"`    // "" = api.openai.com; e.g. http://localhost:8000/v1 for vLLM
-	APIType    string   `json:"api_type"`    // "openai" (default; also vLLM, Ollama, llama.cpp) or "azure"
-	APIVersion string   `json:"api_version"` // Azure only
-	Model      string   `json:"model"`
-	Sampling   Sampling `json:"sampling"`
+	BaseURL    string `json:"base_url"`    // "" = api.openai.com; e.g. http://localhost:8000/v1 for vLLM
+	APIType    string `json:"api_type"`    // "openai" (default; also vLLM, Ollama, llama.cpp) or "azure"
+	APIVersion string `json:"api_version"` // Azure only
+	Model      string `json:"model"`
+	// APIKeySecret says where the API key is read, on each worker and in the launcher: ""
+	// = $OPENAI_API_KEY, env:NAME = the environment variable NAME, or a Secret Manager
+	// version projects/P/secrets/S/versions/V (see ResolveKey). A reference, never the key.
+	APIKeySecret string   `json:"api_key_secret,omitempty"`
+	Sampling     Sampling `json:"sampling"`
 
 	Timeout    time.Duration `json:"timeout"`     // deadline of one attempt
 	MaxRetries int           `json:"max_retries"` // retries of transient failures per call, 429s aside
@@ -63,6 +68,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("api type %q is not openai or azure", c.APIType)
 	case c.APIType == "azure" && (c.BaseURL == "" || c.APIVersion == ""):
 		return fmt.Errorf("azure needs a base URL and an API version")
+	case ValidateKeyRef(c.APIKeySecret) != nil:
+		return ValidateKeyRef(c.APIKeySecret)
 	case c.Timeout <= 0:
 		return fmt.Errorf("timeout %v is not positive", c.Timeout)
 	case c.MaxRetries < 0 || c.MaxInFlight <= 0 || c.RPM < 0 || c.TPM < 0:

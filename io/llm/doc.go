@@ -19,6 +19,8 @@
 //  5. the answer is stored before Chat returns, so a retried bundle, a re-run or a run
 //     killed with SIGKILL never pays for it again.
 //
-// The API key comes from the environment (OPENAI_API_KEY) when the Client is built, on
-// the worker, and is never part of a Config, a key, a log line or a stored entry.
+// The API key is read when the Client is built, on the worker, from what
+// Config.APIKeySecret refers to ($OPENAI_API_KEY by default, env:NAME, or a Secret
+// Manager version; see ResolveKey). A Config holds the reference only; the key is never
+// part of a Config, a key, a log line or a stored entry.
 package llm

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -33,7 +32,11 @@ func Preflight(ctx context.Context, cfg Config, probe Probe) error {
 	if cfg.Offline {
 		return nil
 	}
-	c, err := newAPI(cfg)
+	key, err := workerKey(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("model %q at %s: the key could not be read in the launcher: %v", cfg.Model, displayURL(cfg.BaseURL), err)
+	}
+	c, err := newAPI(cfg, key)
 	if err != nil {
 		return err
 	}
@@ -53,13 +56,12 @@ func Preflight(ctx context.Context, cfg Config, probe Probe) error {
 	if err == nil {
 		return nil
 	}
-	return newRedactor(os.Getenv(APIKeyEnv)).error(fmt.Errorf("model %q at %s: %s", cfg.Model, displayURL(cfg.BaseURL), preflightHint(cfg, err)))
+	return newRedactor(key).error(fmt.Errorf("model %q at %s: %s", cfg.Model, displayURL(cfg.BaseURL), preflightHint(cfg, key, err)))
 }
 
-// newAPI builds the go-openai client of cfg: the API key from the environment, the
+// newAPI builds the go-openai client of cfg with key (resolved by ResolveKey), the
 // stand-in served in this process.
-func newAPI(cfg Config) (*openai.Client, error) {
-	key := os.Getenv(APIKeyEnv)
+func newAPI(cfg Config, key string) (*openai.Client, error) {
 	var ocfg openai.ClientConfig
 	if cfg.APIType == "azure" {
 		ocfg = openai.DefaultAzureConfig(key, cfg.BaseURL)
@@ -82,7 +84,7 @@ func displayURL(baseURL string) string { return redactedURL(baseURL) }
 
 // preflightHint turns a failed pre-flight call into one line that says what to change.
 // It never repeats the server's body for auth errors: some echo the key.
-func preflightHint(cfg Config, err error) string {
+func preflightHint(cfg Config, key string, err error) string {
 	status, code := 0, ""
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
@@ -92,14 +94,15 @@ func preflightHint(cfg Config, err error) string {
 	case errors.As(err, &reqErr):
 		status = reqErr.HTTPStatusCode
 	}
-	keyState := fmt.Sprintf("$%s is unset in this process", APIKeyEnv)
-	if os.Getenv(APIKeyEnv) != "" {
-		keyState = fmt.Sprintf("$%s is set in this process (%d characters)", APIKeyEnv, len(os.Getenv(APIKeyEnv)))
+	src := KeySource(cfg.APIKeySecret)
+	keyState := fmt.Sprintf("%s is unset in this process", src)
+	if key != "" {
+		keyState = fmt.Sprintf("the key from %s in this process has %d characters", src, len(key))
 	}
 	var dnsErr *net.DNSError
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return fmt.Sprintf("HTTP %d: the endpoint refused the API key; it is read from $%s, in the launcher for this check and on every worker for the job; %s", status, APIKeyEnv, keyState)
+		return fmt.Sprintf("HTTP %d: the endpoint refused the API key; it is read from %s (--api_key_secret), in the launcher for this check and on every worker for the job; %s", status, src, keyState)
 	case status == http.StatusNotFound && (code == "model_not_found" || !needsV1(cfg)):
 		return fmt.Sprintf("HTTP 404: the endpoint does not know model %q (check --generator_model, --judge_model, --embedding_model, or the server's /v1/models)", cfg.Model)
 	case status == http.StatusNotFound:

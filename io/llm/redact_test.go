@@ -98,3 +98,32 @@ func TestRedactor(t *testing.T) {
 		t.Errorf("redactedURL: %s", got)
 	}
 }
+
+// TestRedactsTheResolvedKey: the key a reference resolves to (here env:NAME, with
+// $OPENAI_API_KEY set to something else) is the one scrubbed, even where no generic
+// pattern would catch it (a bare key in a JSON message).
+func TestRedactsTheResolvedKey(t *testing.T) {
+	const secret = "plainKEYwithoutPrefix998877"
+	t.Setenv(APIKeyEnv, "not-the-key-in-use")
+	t.Setenv("XINSTRUCT_REDACT_KEY", secret)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"error":{"message":%q,"type":"invalid_request_error"}}`, "bad request; your key is "+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	}))
+	defer ts.Close()
+	cfg := DefaultConfig()
+	cfg.BaseURL, cfg.Model, cfg.Store, cfg.RunID = ts.URL+"/v1", "m-resolved", t.TempDir(), t.Name()
+	cfg.Timeout, cfg.MaxRetries, cfg.APIKeySecret = 2*time.Second, 1, "env:XINSTRUCT_REDACT_KEY"
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, f, _ := c.Chat(context.Background(), ask("x", 0))
+	if f == nil || strings.Contains(f.Error(), secret) || !strings.Contains(f.Detail, Redacted) {
+		t.Fatalf("failure %v: want the resolved key redacted", f)
+	}
+	if err := Preflight(context.Background(), cfg, ProbeChat); err == nil || strings.Contains(err.Error(), secret) {
+		t.Fatalf("pre-flight %v: want a failure without the key", err)
+	}
+}

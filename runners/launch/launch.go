@@ -201,12 +201,14 @@ func submittedOnly() bool {
 	return false
 }
 
-// Preflight checks every distinct model with one small call (llm.Preflight).
+// Preflight checks every distinct model with one small call (llm.Preflight): distinct by
+// endpoint, model, probe and key reference, so that two roles with their own keys are
+// each checked with theirs.
 func Preflight(ctx context.Context, models []Model) error {
 	seen := map[string]bool{}
 	var errs []error
 	for _, m := range models {
-		k := fmt.Sprintf("%s|%s|%d", m.Config.BaseURL, m.Config.Model, m.Probe)
+		k := fmt.Sprintf("%s|%s|%d|%s", m.Config.BaseURL, m.Config.Model, m.Probe, m.Config.APIKeySecret)
 		if seen[k] {
 			continue
 		}

@@ -14,6 +14,7 @@ import (
 // model names it needs itself (--generator_model, --judge_model, --models).
 type ModelFlags struct {
 	baseURL, apiType, apiVersion    *string
+	apiKeySecret                    *string
 	temperature, topP               *float64
 	maxTokens, maxRetries, inFlight *int
 	rpm, tpm                        *int
@@ -31,6 +32,7 @@ func BindModelFlags(fs *flag.FlagSet) *ModelFlags {
 		baseURL:        fs.String("llm_base_url", "", "OpenAI-compatible endpoint, e.g. https://api.openai.com/v1 or http://localhost:8000/v1 (vLLM); empty: the offline stand-in model, whose answers are placeholder text"),
 		apiType:        fs.String("llm_api_type", d.APIType, `"openai" (also vLLM, Ollama, llama.cpp server) or "azure"`),
 		apiVersion:     fs.String("llm_api_version", "", "Azure OpenAI API version"),
+		apiKeySecret:   fs.String("api_key_secret", "", "where the API key is read, in the launcher and on every worker: a reference, never the key: empty = $OPENAI_API_KEY (local runs); env:NAME = the environment variable NAME (Flink: a Kubernetes Secret as env var); projects/P/secrets/S/versions/V = a Google Secret Manager version (Dataflow: the worker service account needs roles/secretmanager.secretAccessor)"),
 		temperature:    fs.Float64("temperature", 0.7, "sampling temperature"),
 		topP:           fs.Float64("top_p", float64(d.Sampling.TopP), "nucleus sampling top_p"),
 		maxTokens:      fs.Int("max_tokens", d.Sampling.MaxTokens, "most tokens in an answer; an answer cut there is rejected as llm_truncated"),
@@ -58,6 +60,10 @@ func BindModelFlags(fs *flag.FlagSet) *ModelFlags {
 func (m *ModelFlags) Config(model, output string, run Run) (llm.Config, error) {
 	c := llm.DefaultConfig()
 	c.BaseURL, c.APIType, c.APIVersion, c.Model = *m.baseURL, *m.apiType, *m.apiVersion, model
+	if err := llm.ValidateKeyRef(*m.apiKeySecret); err != nil {
+		return c, fmt.Errorf("--api_key_secret: %v", err)
+	}
+	c.APIKeySecret = *m.apiKeySecret
 	c.Sampling = llm.Sampling{Temperature: float32(*m.temperature), TopP: float32(*m.topP), MaxTokens: *m.maxTokens}
 	c.Timeout, c.MaxRetries, c.MaxInFlight, c.RPM, c.TPM = *m.timeout, *m.maxRetries, *m.inFlight, *m.rpm, *m.tpm
 	c.Store, c.StoreFsync, c.Offline = *m.store, *m.storeFsync, *m.offline
@@ -77,6 +83,9 @@ func (m *ModelFlags) Config(model, output string, run Run) (llm.Config, error) {
 	}
 	return c, nil
 }
+
+// APIKeySecret is --api_key_secret: the reference the API key is read from.
+func (m *ModelFlags) APIKeySecret() string { return *m.apiKeySecret }
 
 // StandIn reports whether the flags chose the offline stand-in (no --llm_base_url).
 func (m *ModelFlags) StandIn() bool { return *m.baseURL == "" }

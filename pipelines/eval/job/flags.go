@@ -33,6 +33,7 @@ const AnswerMaxTokens = 1024
 type Flags struct {
 	questions, languages, models, answers, baseline *string
 	judgeModel, judgeBaseURL, judgeFormat, gate     *string
+	judgeKeySecret                                  *string
 	output, runID                                   *string
 	structured, estimate                            *bool
 	seed                                            *uint64
@@ -45,22 +46,23 @@ type Flags struct {
 func BindFlags(fs *flag.FlagSet) *Flags {
 	d := DefaultConfig()
 	return &Flags{
-		questions:    fs.String("questions", strings.Join(d.Questions, ","), "comma-separated globs of question JSONL (question_id, text or turns, optional category, lang, reference), local or gs://"),
-		languages:    fs.String("languages", strings.Join(d.Languages, ","), "languages an English question is asked in (with the suffix \"Answer in <Language>.\"); en is allowed; a question with its own lang is asked in that language only"),
-		models:       fs.String("models", "", "comma-separated NAME=MODEL or NAME=MODEL@BASE_URL (default base URL: --llm_base_url); with no --llm_base_url and no --models, two placeholder models of the offline stand-in"),
-		answers:      fs.String("answers", "", "comma-separated globs of answer JSONL (question_id, model, lang, answer, optional turn) of models served elsewhere: judged, never re-asked"),
-		baseline:     fs.String("baseline", "", "the model every other model is compared with (default with the stand-in's models: baseline)"),
-		judgeModel:   fs.String("judge_model", "", "the judge's model (required with --llm_base_url or --judge_base_url)"),
-		judgeBaseURL: fs.String("judge_base_url", "", "the judge's endpoint (default: --llm_base_url)"),
-		judgeFormat:  fs.String("judge_format", string(d.Format), "xinstruction (the seed's two scores 0-10), pairwise (FastChat's [[A]]/[[B]]/[[C]]) or arena (Arena-Hard's [[A>>B]] .. [[B>>A]])"),
-		structured:   fs.Bool("structured_output", false, "ask for the judge's verdict under a JSON schema; off: asked for in the prompt and read from the judge's prose"),
-		gate:         fs.String("language_gate", d.Gate, "an answer not in the language asked: lose (its comparison, without a judge call), judge (the judge decides; only counted) or off"),
-		output:       fs.String("output", d.Output, "output prefix, local or gs://"),
-		runID:        fs.String("run_id", "", "names this run's temporary directory (default: time and a random suffix)"),
-		seed:         fs.Uint64("seed", d.Seed, "seed of the bootstrap: the same judgments and seed give the same intervals"),
-		bootstrap:    fs.Int("bootstrap", d.Bootstrap, "bootstrap rounds of the confidence intervals (questions resampled)"),
-		estimate:     fs.Bool("estimate", false, "count the answer and judge calls and tokens the run would make, without calling anything"),
-		maxShardMB:   fs.Int64("max_shard_mb", d.MaxShardBytes>>20, "roll output files over past this many MiB"),
+		questions:      fs.String("questions", strings.Join(d.Questions, ","), "comma-separated globs of question JSONL (question_id, text or turns, optional category, lang, reference), local or gs://"),
+		languages:      fs.String("languages", strings.Join(d.Languages, ","), "languages an English question is asked in (with the suffix \"Answer in <Language>.\"); en is allowed; a question with its own lang is asked in that language only"),
+		models:         fs.String("models", "", "comma-separated NAME=MODEL, NAME=MODEL@BASE_URL or either with #KEY_REF, e.g. NAME=MODEL@BASE_URL#env:OTHER_KEY (default base URL: --llm_base_url; default key: --api_key_secret; KEY_REF as in --api_key_secret); with no --llm_base_url and no --models, two placeholder models of the offline stand-in"),
+		answers:        fs.String("answers", "", "comma-separated globs of answer JSONL (question_id, model, lang, answer, optional turn) of models served elsewhere: judged, never re-asked"),
+		baseline:       fs.String("baseline", "", "the model every other model is compared with (default with the stand-in's models: baseline)"),
+		judgeModel:     fs.String("judge_model", "", "the judge's model (required with --llm_base_url or --judge_base_url)"),
+		judgeBaseURL:   fs.String("judge_base_url", "", "the judge's endpoint (default: --llm_base_url)"),
+		judgeKeySecret: fs.String("judge_api_key_secret", "", "where the judge's API key is read: a reference as in --api_key_secret, never the key (default: --api_key_secret)"),
+		judgeFormat:    fs.String("judge_format", string(d.Format), "xinstruction (the seed's two scores 0-10), pairwise (FastChat's [[A]]/[[B]]/[[C]]) or arena (Arena-Hard's [[A>>B]] .. [[B>>A]])"),
+		structured:     fs.Bool("structured_output", false, "ask for the judge's verdict under a JSON schema; off: asked for in the prompt and read from the judge's prose"),
+		gate:           fs.String("language_gate", d.Gate, "an answer not in the language asked: lose (its comparison, without a judge call), judge (the judge decides; only counted) or off"),
+		output:         fs.String("output", d.Output, "output prefix, local or gs://"),
+		runID:          fs.String("run_id", "", "names this run's temporary directory (default: time and a random suffix)"),
+		seed:           fs.Uint64("seed", d.Seed, "seed of the bootstrap: the same judgments and seed give the same intervals"),
+		bootstrap:      fs.Int("bootstrap", d.Bootstrap, "bootstrap rounds of the confidence intervals (questions resampled)"),
+		estimate:       fs.Bool("estimate", false, "count the answer and judge calls and tokens the run would make, without calling anything"),
+		maxShardMB:     fs.Int64("max_shard_mb", d.MaxShardBytes>>20, "roll output files over past this many MiB"),
 	}
 }
 
@@ -71,7 +73,7 @@ func FlagGroups() []launch.Group {
 	return []launch.Group{
 		{Title: "Questions and languages", Flags: []string{"questions", "languages"}},
 		{Title: "Models and answers", Flags: []string{"models", "answers", "baseline"}},
-		{Title: "Judge", Flags: []string{"judge_model", "judge_base_url", "judge_format", "structured_output", "language_gate"}},
+		{Title: "Judge", Flags: []string{"judge_model", "judge_base_url", "judge_api_key_secret", "judge_format", "structured_output", "language_gate"}},
 		{Title: "Model endpoint", Flags: launch.ModelEndpointFlags},
 		{Title: "Output", Flags: []string{"output", "max_shard_mb", "bootstrap", "seed"}},
 		{Title: "Budgets and limits", Flags: launch.Flags([]string{"estimate"}, launch.ModelLimitFlags)},
@@ -123,6 +125,9 @@ func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags
 		if s.BaseURL != "" {
 			c.BaseURL, c.Placeholder = s.BaseURL, llm.IsStandIn(s.BaseURL)
 		}
+		if s.KeySecret != "" {
+			c.APIKeySecret = s.KeySecret
+		}
 		cfg.Models = append(cfg.Models, Model{Name: s.Name, LLM: c})
 	}
 	if len(cfg.Answers) > 0 {
@@ -159,25 +164,43 @@ func (f *Flags) judge(cfg Config, run launch.Run, m *launch.ModelFlags) (llm.Con
 	if *f.judgeBaseURL != "" {
 		c.BaseURL, c.Placeholder = *f.judgeBaseURL, llm.IsStandIn(*f.judgeBaseURL)
 	}
+	if *f.judgeKeySecret != "" {
+		if err := llm.ValidateKeyRef(*f.judgeKeySecret); err != nil {
+			return c, fmt.Errorf("--judge_api_key_secret: %v", err)
+		}
+		c.APIKeySecret = *f.judgeKeySecret
+	}
 	c.Sampling.Temperature = 0
 	return c, nil
 }
 
-// ModelSpec is one --models entry.
-type ModelSpec struct{ Name, Model, BaseURL string }
+// ModelSpec is one --models entry. KeySecret is a reference to the model's API key (as
+// in --api_key_secret), "" for --api_key_secret's.
+type ModelSpec struct{ Name, Model, BaseURL, KeySecret string }
 
-// ParseModels parses --models: comma-separated NAME=MODEL or NAME=MODEL@BASE_URL. The
-// base URL starts at the last "@" that a scheme ("://") follows, so a model id may hold
-// an "@" of its own.
+// ParseModels parses --models: comma-separated NAME=MODEL or NAME=MODEL@BASE_URL, either
+// followed by #KEY_REF. The base URL starts at the last "@" that a scheme ("://")
+// follows, so a model id may hold an "@" of its own; the key reference starts at the
+// first "#". No error repeats what follows a "#": a key pasted there must not reach a log.
 func ParseModels(v string) ([]ModelSpec, error) {
 	var specs []ModelSpec
 	for _, item := range launch.SplitList(v) {
+		item, ref, hasRef := strings.Cut(item, "#")
+		ref = strings.TrimSpace(ref)
+		if hasRef {
+			if ref == "" {
+				return nil, fmt.Errorf("--models: %q: nothing follows '#'; want #env:NAME or #projects/P/secrets/S/versions/V", item)
+			}
+			if err := llm.ValidateKeyRef(ref); err != nil {
+				return nil, fmt.Errorf("--models: %q: %v", item, err)
+			}
+		}
 		name, rest, ok := strings.Cut(item, "=")
 		name, rest = strings.TrimSpace(name), strings.TrimSpace(rest)
 		if !ok || name == "" || rest == "" {
-			return nil, fmt.Errorf("--models: %q: want NAME=MODEL or NAME=MODEL@BASE_URL", item)
+			return nil, fmt.Errorf("--models: %q: want NAME=MODEL or NAME=MODEL@BASE_URL, optionally followed by #KEY_REF", item)
 		}
-		s := ModelSpec{Name: name, Model: rest}
+		s := ModelSpec{Name: name, Model: rest, KeySecret: ref}
 		if i := strings.LastIndex(rest, "@"); i >= 0 && strings.Contains(rest[i+1:], "://") {
 			s.Model, s.BaseURL = rest[:i], rest[i+1:]
 		}

@@ -17,7 +17,7 @@ func TestParseModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []ModelSpec{{"mine", "org/model@v2", "http://localhost:8000/v1"}, {"gpt", "gpt-4o-mini", ""}, {"x", "llama3:8b", "https://h.example/v1"}}
+	want := []ModelSpec{{"mine", "org/model@v2", "http://localhost:8000/v1", ""}, {"gpt", "gpt-4o-mini", "", ""}, {"x", "llama3:8b", "https://h.example/v1", ""}}
 	for i, w := range want {
 		if specs[i] != w {
 			t.Errorf("spec %d = %+v, want %+v", i, specs[i], w)
@@ -26,6 +26,42 @@ func TestParseModels(t *testing.T) {
 	for _, bad := range []string{"noequals", "=m", "a=", "a/b=m", "a=@http://x/v1"} {
 		if _, err := ParseModels(bad); err == nil {
 			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// TestKeySecrets: --api_key_secret reaches every model and the judge;
+// --judge_api_key_secret and a --models entry's #KEY_REF override it for theirs; a value
+// that is not a reference is refused without being repeated.
+func TestKeySecrets(t *testing.T) {
+	const sm = "projects/p/secrets/judge/versions/3"
+	cfg, err := config(t, "--llm_base_url=http://127.0.0.1:1/v1", "--judge_model=j", "--baseline=a",
+		"--models=a=m1,b=m2@http://127.0.0.1:2/v1#env:B_KEY,c=m3#"+sm,
+		"--api_key_secret=env:SHARED_KEY", "--judge_api_key_secret="+sm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{cfg.Models[0].LLM.APIKeySecret, cfg.Models[1].LLM.APIKeySecret, cfg.Models[2].LLM.APIKeySecret, cfg.Judge.APIKeySecret}
+	want := []string{"env:SHARED_KEY", "env:B_KEY", sm, sm}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("key references %q, want %q", got, want)
+	}
+	if cfg.Models[1].LLM.BaseURL != "http://127.0.0.1:2/v1" || cfg.Models[2].LLM.Model != "m3" {
+		t.Errorf("models %+v", cfg.Models)
+	}
+	cfg, err = config(t, "--llm_base_url=http://127.0.0.1:1/v1", "--judge_model=j", "--baseline=a", "--models=a=m1,b=m2", "--api_key_secret=env:SHARED_KEY")
+	if err != nil || cfg.Judge.APIKeySecret != "env:SHARED_KEY" {
+		t.Fatalf("judge key %q, %v; want --api_key_secret's by default", cfg.Judge.APIKeySecret, err)
+	}
+	const pasted = "sk-pasted-by-mistake-9876"
+	for _, args := range [][]string{
+		{"--api_key_secret=" + pasted},
+		{"--judge_api_key_secret=" + pasted},
+		{"--models=a=m1#" + pasted + ",b=m2", "--baseline=a"},
+	} {
+		_, err := config(t, append([]string{"--llm_base_url=http://127.0.0.1:1/v1", "--judge_model=j"}, args...)...)
+		if err == nil || strings.Contains(err.Error(), pasted) || !strings.Contains(err.Error(), "not a reference") {
+			t.Errorf("%q: %v; want a refusal that does not repeat the value", args, err)
 		}
 	}
 }
