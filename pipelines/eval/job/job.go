@@ -37,9 +37,9 @@ func (j *Job) Models() []launch.Model {
 	}
 	var models []launch.Model
 	for _, m := range j.cfg.Models {
-		models = append(models, launch.Model{Role: "model " + m.Name, Config: m.LLM})
+		models = append(models, launch.Model{Role: m.Name + " (--models):", Config: m.LLM})
 	}
-	return append(models, launch.Model{Role: "judge", Config: j.cfg.Judge})
+	return append(models, launch.Model{Role: "judge:", Config: j.cfg.Judge})
 }
 
 // ReportPath is where the run's report will be.
