@@ -1,11 +1,10 @@
 // Command evalbench is the eval benchmark's helper (run.sh in this directory):
 //
-//	evalbench poll --url=http://127.0.0.1:PORT/fake/stats --every=50ms --out=series.tsv
 //	evalbench summarize --stats=stats.json --series=series.tsv --time=job.time --out=OUTPUT \
 //	    --runner=direct --capacity=640 --slots=64 --format=text|row
 //
-// poll records the fake server's request counts and requests in flight until it is
-// stopped (SIGTERM). summarize splits the run into its two phases from the answers the
+// The series comes from internal/bench/llm's poll (its first five columns: time,
+// requests, answered, in flight, completed). summarize splits the run into its two phases from the answers the
 // job wrote (one answer call each, with a fresh response store) and the polled series:
 // the answer phase runs from the first request to the arrival of the last answer call,
 // the judge phase from the arrival of the first judge call to the last request (on both
@@ -14,31 +13,24 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: evalbench poll|summarize [flags]")
+		fmt.Fprintln(os.Stderr, "usage: evalbench summarize [flags]")
 		os.Exit(2)
 	}
 	var err error
 	switch os.Args[1] {
-	case "poll":
-		err = poll(os.Args[2:])
 	case "summarize":
 		err = summarize(os.Args[2:], os.Stdout)
 	default:
@@ -58,72 +50,6 @@ type stats struct {
 	MaxInFlight  int64            `json:"max_in_flight"`
 	FirstRequest time.Time        `json:"first_request"`
 	LastRequest  time.Time        `json:"last_request"`
-}
-
-func (s stats) answered() int64 {
-	var n int64
-	for _, v := range s.ByStatus {
-		n += v
-	}
-	return n
-}
-
-func poll(args []string) error {
-	fs := flag.NewFlagSet("poll", flag.ContinueOnError)
-	url := fs.String("url", "", "the fake server's /fake/stats URL")
-	every := fs.Duration("every", 50*time.Millisecond, "poll interval")
-	out := fs.String("out", "", "TSV output file")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *url == "" || *out == "" {
-		return errors.New("poll: --url and --out are required")
-	}
-	f, err := os.Create(*out)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	fmt.Fprintln(w, "unix_ms\trequests\tanswered\tin_flight\tcompleted")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	client := &http.Client{Timeout: 5 * time.Second}
-	t := time.NewTicker(*every)
-	defer t.Stop()
-	for {
-		if s, err := fetch(ctx, client, *url); err == nil {
-			a := s.answered()
-			// The time is taken after the answer: the counts are at least as recent.
-			fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%d\n", time.Now().UnixMilli(), s.Requests, a, s.Requests-a, s.Completed)
-		}
-		select {
-		case <-ctx.Done():
-			if err := w.Flush(); err != nil {
-				return err
-			}
-			return f.Close()
-		case <-t.C:
-		}
-	}
-}
-
-func fetch(ctx context.Context, c *http.Client, url string) (stats, error) {
-	var s stats
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return s, err
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return s, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return s, fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	err = json.NewDecoder(resp.Body).Decode(&s)
-	return s, err
 }
 
 type sample struct {

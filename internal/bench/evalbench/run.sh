@@ -49,6 +49,7 @@ done
 	go build -o "$BIN/eval" ./pipelines/eval
 	go build -o "$BIN/fakellm" ./io/llm/llmtest/cmd/fakellm
 	go build -o "$BIN/evalbench" ./internal/bench/evalbench
+	go build -o "$BIN/llmbench" ./internal/bench/llm # its poll subcommand records the fake's stats over time
 ) >"$LOGS/build.log" 2>&1 || { cat "$LOGS/build.log" >&2; exit 1; }
 
 echo "Questions: $(wc -l <"$QUESTIONS") in $QUESTIONS"
@@ -134,7 +135,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
 
 		# 3. Reset the server, poll it, run the job.
 		curl -fsS -X POST -o /dev/null "http://127.0.0.1:$PORT/fake/reset" || curl -fsS -o /dev/null "http://127.0.0.1:$PORT/fake/reset"
-		"$BIN/evalbench" poll --url="http://127.0.0.1:$PORT/fake/stats" --every="$POLL" --out="$run/series.tsv" 2>"$run/poll.log" &
+		"$BIN/llmbench" poll --url="http://127.0.0.1:$PORT/fake/stats" --every="$POLL" --out="$run/series.tsv" 2>"$run/poll.log" &
 		POLL_PID=$!
 		load_before=$(loadavg)
 		OPENAI_API_KEY=dummy /usr/bin/time -v -o "$run/job.time" "${job[@]}" >"$run/job.out" 2>"$run/job.err" &
