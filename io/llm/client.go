@@ -26,8 +26,11 @@ type Client struct {
 	store  store.Store
 	limits *limits
 	budget *budget
-	slots  *slots   // shared by every Client of the process
-	redact redactor // built from the key: every Failure, error and log line goes through it
+	// throttle adapts the requests in flight to the endpoint and model, and stops the
+	// job when it refuses everything: shared by the process's Clients of that endpoint
+	throttle *throttle
+	slots    *slots   // shared by every Client of the process
+	redact   redactor // built from the key: every Failure, error and log line goes through it
 	// progress counts retries as they happen (ReportTo); nil: none
 	progress *Progress
 }
@@ -55,7 +58,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("llm: opening the response store: %v", err)
 	}
-	return &Client{
+	c := &Client{
 		cfg:    cfg,
 		api:    api,
 		store:  st,
@@ -63,7 +66,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		budget: sharedBudget(cfg.RunID, cfg.MaxRequests, cfg.MaxCost),
 		slots:  sharedSlots(cfg.MaxInFlight),
 		redact: newRedactor(key),
-	}, nil
+	}
+	c.throttle = sharedThrottle(redactedURL(c.endpoint())+" model "+cfg.Model, cfg.MaxInFlight, cfg.GiveUpAfter)
+	return c, nil
 }
 
 // workerKey resolves cfg's key, unless cfg never calls a model (the stand-in, offline

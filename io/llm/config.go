@@ -28,10 +28,13 @@ type Config struct {
 	// MaxInFlight bounds the concurrent requests of the whole worker process, to every
 	// model and endpoint together (a generator and a judge share it). When Clients in one
 	// process are given different values, the largest holds for all of them.
-	MaxInFlight int     `json:"max_in_flight"`
-	RPM         int     `json:"rpm"` // requests per minute per worker process; 0 = no limit
-	TPM         int     `json:"tpm"` // tokens per minute per worker process; 0 = no limit
-	Backoff     Backoff `json:"backoff"`
+	MaxInFlight int `json:"max_in_flight"`
+	// GiveUpAfter is how long an endpoint may refuse every request of a worker process
+	// (429s, 5xx, unreachable) before its calls fail the job (see throttle); 0: never.
+	GiveUpAfter time.Duration `json:"give_up_after"`
+	RPM         int           `json:"rpm"` // requests per minute per worker process; 0 = no limit
+	TPM         int           `json:"tpm"` // tokens per minute per worker process; 0 = no limit
+	Backoff     Backoff       `json:"backoff"`
 
 	Store       string  `json:"store"`        // response store: local directory or gs:// prefix
 	Offline     bool    `json:"offline"`      // answer from the store only; a miss fails the job
@@ -55,6 +58,7 @@ func DefaultConfig() Config {
 		MaxRetries:        8,
 		RateLimitPatience: 15 * time.Minute,
 		MaxInFlight:       32,
+		GiveUpAfter:       10 * time.Minute,
 		Backoff:           Backoff{Initial: 250 * time.Millisecond, Max: 30 * time.Second},
 	}
 }
@@ -72,7 +76,7 @@ func (c Config) Validate() error {
 		return ValidateKeyRef(c.APIKeySecret)
 	case c.Timeout <= 0:
 		return fmt.Errorf("timeout %v is not positive", c.Timeout)
-	case c.MaxRetries < 0 || c.MaxInFlight <= 0 || c.RPM < 0 || c.TPM < 0:
+	case c.MaxRetries < 0 || c.MaxInFlight <= 0 || c.RPM < 0 || c.TPM < 0 || c.GiveUpAfter < 0:
 		return fmt.Errorf("retries, in-flight and rate limits must not be negative (in-flight at least 1)")
 	case c.Sampling.MaxTokens <= 0:
 		return fmt.Errorf("max tokens %d is not positive", c.Sampling.MaxTokens)

@@ -63,6 +63,48 @@ func rateLimited(err error) bool {
 	return errors.As(err, &reqErr) && reqErr.HTTPStatusCode == http.StatusTooManyRequests
 }
 
+// statusOf returns the HTTP status of a failed call, or 0 when there was no response.
+func statusOf(err error) int {
+	var apiErr *openai.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.HTTPStatusCode
+	}
+	var reqErr *openai.RequestError
+	if errors.As(err, &reqErr) {
+		return reqErr.HTTPStatusCode
+	}
+	return 0
+}
+
+// overloaded reports whether a transient failure is the endpoint saying it has too much
+// to do: 429, 503 (vLLM, gateways), 529 (Anthropic-style overloaded), or an attempt that
+// timed out waiting in its queue. Other transient failures (a 500, a reset connection)
+// say nothing about load.
+func overloaded(err error) bool {
+	switch statusOf(err) {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable, 529:
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
+// refusalReason names a transient failure in a few words, for the log and the breaker's
+// message: the status, or the kind of network failure.
+func refusalReason(err error) string {
+	if s := statusOf(err); s != 0 {
+		return fmt.Sprintf("HTTP %d", s)
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	}
+	return "network error"
+}
+
 // classify says whether err is worth retrying, and if not, which failure it is.
 func classify(err error) (transient bool, permanent *Failure) {
 	var apiErr *openai.APIError

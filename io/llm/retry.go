@@ -8,7 +8,8 @@ import (
 )
 
 // withRetries makes call, retrying transient failures: the shared rate limits before
-// every attempt, a concurrency slot and a deadline per attempt, backoff honouring
+// every attempt, the endpoint's adaptive window (throttle), a concurrency slot and a
+// deadline per attempt, backoff honouring
 // Retry-After, 429s bounded by RateLimitPatience rather than MaxRetries. Chat and Embed
 // both go through it. On success the slot of the successful attempt is
 // still held: the caller releases it when it is done with the answer. release is never nil.
@@ -21,21 +22,29 @@ func withRetries[T any](ctx context.Context, c *Client, tokens int, call func(co
 		if err := c.limits.wait(ctx, tokens); err != nil {
 			return ans, attempt, release, nil, err
 		}
+		var tk ticket
+		if tk, err = c.throttle.acquire(ctx); err != nil {
+			return ans, attempt, release, nil, err // the context ended, or the breaker is open
+		}
 		var retryAfter time.Duration
 		var done func()
 		ans, retryAfter, done, err = attemptInSlot(ctx, c, call)
 		if err == nil {
+			c.throttle.answered(tk)
 			c.progress.answered()
 			return ans, attempt, done, nil, nil
 		}
 		done()
 		if ctx.Err() != nil {
+			c.throttle.released()
 			return ans, attempt, release, nil, ctx.Err()
 		}
 		transient, f := classifyErr(err)
 		if !transient {
+			c.throttle.answered(tk) // the endpoint works; this request is wrong
 			return ans, attempt, release, f, nil
 		}
+		c.throttle.refused(tk, overloaded(err), retryAfter, refusalReason(err))
 		if rateLimited(err) {
 			if time.Since(start) > c.cfg.RateLimitPatience {
 				return ans, attempt, release, &Failure{Reason: ReasonGaveUp, Detail: fmt.Sprintf("still rate limited after %v: %v", c.cfg.RateLimitPatience, err)}, nil

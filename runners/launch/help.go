@@ -25,7 +25,7 @@ type Group struct {
 // limits"), and the launcher's own ("run", with the job's --run_id).
 var (
 	ModelEndpointFlags = []string{"llm_base_url", "llm_api_type", "llm_api_version", "api_key_secret", "temperature", "top_p", "max_tokens", "request_timeout", "max_retries", "response_store", "store_fsync", "offline", "progress_every"}
-	ModelLimitFlags    = []string{"max_in_flight", "rpm", "tpm", "price", "max_requests", "max_cost", "max_failure_rate", "estimate_latency"}
+	ModelLimitFlags    = []string{"max_in_flight", "give_up_after", "rpm", "tpm", "price", "max_requests", "max_cost", "max_failure_rate", "estimate_latency"}
 	LauncherFlags      = []string{"skip_preflight", "lease_ttl", "wait_for_lease", "log_level", "beam_log_level", "progress_bars"}
 )
 

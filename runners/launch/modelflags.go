@@ -19,6 +19,7 @@ type ModelFlags struct {
 	maxTokens, maxRetries, inFlight *int
 	rpm, tpm                        *int
 	timeout, progressEvery, latency *time.Duration
+	giveUpAfter                     *time.Duration
 	store, price                    *string
 	storeFsync, offline             *bool
 	maxRequests                     *int64
@@ -38,9 +39,10 @@ func BindModelFlags(fs *flag.FlagSet) *ModelFlags {
 		maxTokens:      fs.Int("max_tokens", d.Sampling.MaxTokens, "most tokens in an answer; an answer cut there is rejected as llm_truncated"),
 		timeout:        fs.Duration("request_timeout", d.Timeout, "deadline of one request attempt"),
 		maxRetries:     fs.Int("max_retries", d.MaxRetries, "retries of a request's transient failures (429, 5xx, timeouts, resets)"),
-		inFlight:       fs.Int("max_in_flight", d.MaxInFlight, "concurrent requests per worker process"),
-		rpm:            fs.Int("rpm", 0, "requests per minute per worker process (0: no limit)"),
-		tpm:            fs.Int("tpm", 0, "tokens per minute per worker process (0: no limit)"),
+		inFlight:       fs.Int("max_in_flight", d.MaxInFlight, "most concurrent requests per worker process; each worker sends fewer while the endpoint answers 429 or 503, and widens again as answers come, so a fleet settles near the endpoint's capacity"),
+		giveUpAfter:    fs.Duration("give_up_after", d.GiveUpAfter, "how long an endpoint may refuse every request of a worker (429, 5xx, unreachable) before the job fails, rather than stall and dead-letter everything (0: never)"),
+		rpm:            fs.Int("rpm", 0, "requests per minute per worker process, not for the fleet: divide the provider's quota by the most workers, or leave 0 and let the adaptive in-flight window find the capacity (0: no limit)"),
+		tpm:            fs.Int("tpm", 0, "tokens per minute per worker process, not for the fleet (see --rpm; 0: no limit)"),
 		store:          fs.String("response_store", "", "response store, local directory or gs:// prefix (default: <output>/responses)"),
 		storeFsync:     fs.Bool("store_fsync", false, "fsync every stored answer: survives a machine crash, not only a killed job, at a few ms per answer on local disk"),
 		offline:        fs.Bool("offline", false, "answer from the response store only; a request it has no answer for fails the job"),
@@ -66,6 +68,7 @@ func (m *ModelFlags) Config(model, output string, run Run) (llm.Config, error) {
 	c.APIKeySecret = *m.apiKeySecret
 	c.Sampling = llm.Sampling{Temperature: float32(*m.temperature), TopP: float32(*m.topP), MaxTokens: *m.maxTokens}
 	c.Timeout, c.MaxRetries, c.MaxInFlight, c.RPM, c.TPM = *m.timeout, *m.maxRetries, *m.inFlight, *m.rpm, *m.tpm
+	c.GiveUpAfter = *m.giveUpAfter
 	c.Store, c.StoreFsync, c.Offline = *m.store, *m.storeFsync, *m.offline
 	c.MaxRequests, c.MaxCost, c.RunID = *m.maxRequests, *m.maxCost, run.ID
 	var err error
