@@ -63,7 +63,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		api:    api,
 		store:  st,
 		limits: sharedLimits(cfg.BaseURL, cfg.Model, cfg.RPM, cfg.TPM),
-		budget: sharedBudget(cfg.RunID, cfg.MaxRequests, cfg.MaxCost),
+		budget: sharedBudget(cfg.Store, cfg.RunID, cfg.MaxRequests, cfg.MaxCost),
 		slots:  sharedSlots(cfg.MaxInFlight),
 		redact: newRedactor(key),
 	}
@@ -99,8 +99,12 @@ func (c *Client) endpoint() string {
 // the calls start.
 func (c *Client) ReportTo(p *Progress) { c.progress = p }
 
-// Close releases the store.
-func (c *Client) Close() error { return c.store.Close() }
+// Close gives the budget this process leased and did not spend back to the run's ledger,
+// and releases the store.
+func (c *Client) Close() error {
+	c.budget.giveBack(context.Background())
+	return c.store.Close()
+}
 
 // Config returns the client's configuration.
 func (c *Client) Config() Config { return c.cfg }
@@ -184,9 +188,11 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (reply Reply, f *Failu
 	}
 	promptTokens := approxTokens(r.Messages)
 	worst := c.cfg.Price.Cost(promptTokens, c.cfg.Sampling.MaxTokens)
-	if err := c.budget.reserve(worst); err != nil {
-		f, _ := AsFailure(err)
-		return Reply{}, f, nil
+	if err := c.budget.reserve(ctx, worst); err != nil {
+		if f, ok := AsFailure(err); ok {
+			return Reply{}, f, nil
+		}
+		return Reply{}, nil, err
 	}
 	resp, retries, release, f, err := c.send(ctx, r, promptTokens)
 	// The slot is held until the answer is stored: a SIGKILL loses at most the calls in

@@ -40,9 +40,9 @@ type Config struct {
 	Offline     bool    `json:"offline"`      // answer from the store only; a miss fails the job
 	StoreFsync  bool    `json:"store_fsync"`  // make stored answers survive a machine crash, not only a killed process (store.Options)
 	Price       Price   `json:"price"`        // for cost accounting and MaxCost
-	MaxRequests int64   `json:"max_requests"` // calls allowed to this run (per process); 0 = no cap
-	MaxCost     float64 `json:"max_cost"`     // spend allowed to this run (per process); 0 = no cap
-	RunID       string  `json:"run_id"`       // scopes the budget
+	MaxRequests int64   `json:"max_requests"` // calls allowed to this run, all workers together (the ledger below Store); 0 = no cap
+	MaxCost     float64 `json:"max_cost"`     // spend allowed to this run, all workers together; 0 = no cap
+	RunID       string  `json:"run_id"`       // scopes the budget: its ledger is <Store>/_ledger/<RunID>.json
 
 	// Placeholder marks answers from the project's fake server, so that every output
 	// built from them can say it holds placeholder text.

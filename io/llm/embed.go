@@ -111,9 +111,11 @@ func (c *Client) Embed(ctx context.Context, r EmbedRequest) (reply EmbedReply, f
 func (c *Client) fetchVectors(ctx context.Context, inputs []string, dims int, reply *EmbedReply) (fetched, *Failure, error) {
 	tokens := approxInputTokens(inputs)
 	worst := c.cfg.Price.Cost(tokens, 0)
-	if err := c.budget.reserve(worst); err != nil {
-		f, _ := AsFailure(err)
-		return fetched{}, f, nil
+	if err := c.budget.reserve(ctx, worst); err != nil {
+		if f, ok := AsFailure(err); ok {
+			return fetched{}, f, nil
+		}
+		return fetched{}, nil, err
 	}
 	ans, retries, release, f, err := withRetries(ctx, c, tokens, c.callEmbeddings(inputs, dims), classifyEmbedding)
 	reply.Attempts, reply.Retries = retries+1, retries

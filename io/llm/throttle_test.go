@@ -19,9 +19,9 @@ func newTestThrottle(max int, giveUpAfter time.Duration) *throttle {
 	return t
 }
 
-// TestThrottleCutsOncePerWindowAndWidensByOnePerWindow: the refusals of requests sent
+// TestThrottleCutsOncePerWindowAndWidensSlowly: the refusals of requests sent
 // in one window are one congestion event; answers widen the window by one per window.
-func TestThrottleCutsOncePerWindowAndWidensByOnePerWindow(t *testing.T) {
+func TestThrottleCutsOncePerWindowAndWidensSlowly(t *testing.T) {
 	th := newTestThrottle(16, 0)
 	ctx := context.Background()
 	var sent []ticket
@@ -44,12 +44,12 @@ func TestThrottleCutsOncePerWindowAndWidensByOnePerWindow(t *testing.T) {
 	if w, _ := th.state(); math.Abs(w-w0) > 1e-9 {
 		t.Fatalf("a refusal of the next window: window %v, want %v", w, w0)
 	}
-	for range 8 { // a window's worth
+	for range int(w0 / increase) { // 1/increase windows' worth
 		tk, _ := th.acquire(ctx)
 		th.answered(tk)
 	}
 	if w, _ := th.state(); w < w0+0.9 || w > w0+1.1 {
-		t.Fatalf("8 answers at window %v: window %v, want about one more", w0, w)
+		t.Fatalf("%v answers at window %v: window %v, want about one more", 1/increase*w0, w0, w)
 	}
 	for range 1000 {
 		tk, _ := th.acquire(ctx)
@@ -79,16 +79,48 @@ func TestThrottleAdmitsNoMoreThanTheWindowAndHoldsForRetryAfter(t *testing.T) {
 		t.Fatalf("a third request at window 2 was admitted (%v)", err)
 	}
 	th.answered(a)
-	th.refused(b, true, 150*time.Millisecond, "HTTP 429")
+	th.refused(b, true, 100*time.Millisecond, "HTTP 429") // a hint to that request alone
 	start := time.Now()
 	tk, err := th.acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if waited := time.Since(start); waited < 140*time.Millisecond {
-		t.Fatalf("admitted %v after a Retry-After of 150ms", waited)
+	if waited := time.Since(start); waited > 50*time.Millisecond {
+		t.Fatalf("a Retry-After of 100ms held the other requests for %v", waited)
+	}
+	th.refused(tk, true, holdAll, "HTTP 429") // a quota: everyone waits
+	start = time.Now()
+	if tk, err = th.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < holdAll-10*time.Millisecond {
+		t.Fatalf("admitted %v after a Retry-After of %v", waited, holdAll)
 	}
 	th.answered(tk)
+}
+
+// TestThrottleStartsSlowly: a new process starts at a small window that doubles every
+// window of answers, up to --max_in_flight, until the first overload.
+func TestThrottleStartsSlowly(t *testing.T) {
+	th := sharedThrottle(t.Name(), 32, 0)
+	ctx := context.Background()
+	if w, _ := th.state(); w != initialWindow {
+		t.Fatalf("a new throttle's window is %v; want %v", w, initialWindow)
+	}
+	for range initialWindow {
+		tk, _ := th.acquire(ctx)
+		th.answered(tk)
+	}
+	if w, _ := th.state(); w != 2*initialWindow {
+		t.Fatalf("after a window of answers the window is %v; want %v", w, 2*initialWindow)
+	}
+	for range 100 {
+		tk, _ := th.acquire(ctx)
+		th.answered(tk)
+	}
+	if w, _ := th.state(); w != 32 {
+		t.Fatalf("after 100 answers the window is %v; want --max_in_flight, 32", w)
+	}
 }
 
 // TestBreakerOpensAfterRefusalsForGiveUpAfter: an endpoint that refuses everything for
