@@ -58,7 +58,7 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 		structured:     fs.Bool("structured_output", false, "ask for the judge's verdict under a JSON schema; off: asked for in the prompt and read from the judge's prose"),
 		gate:           fs.String("language_gate", d.Gate, "an answer not in the language asked: lose (its comparison, without a judge call), judge (the judge decides; only counted) or off"),
 		output:         fs.String("output", d.Output, "output prefix, local or gs://"),
-		runID:          fs.String("run_id", "", "names this run's temporary directory (default: time and a random suffix)"),
+		runID:          fs.String("run_id", "", "names this run's temporary directory and its budget ledger (--max_cost, --max_requests); relaunch with the same id to continue a budget (default: time and a random suffix)"),
 		seed:           fs.Uint64("seed", d.Seed, "seed of the bootstrap: the same judgments and seed give the same intervals"),
 		bootstrap:      fs.Int("bootstrap", d.Bootstrap, "bootstrap rounds of the confidence intervals (questions resampled)"),
 		estimate:       fs.Bool("estimate", false, "count the answer and judge calls and tokens the run would make, without calling anything"),

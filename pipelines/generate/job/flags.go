@@ -43,7 +43,7 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 		minScriptShare:    fs.Float64("min_script_share", d.Script.MinShare, "least share of letters in the language's script"),
 		maxRecordMB:       fs.Int64("max_record_mb", 64, "reject records larger than this many MiB without parsing them"),
 		maxShardMB:        fs.Int64("max_shard_mb", d.MaxShardBytes>>20, "roll output files over past this many MiB"),
-		runID:             fs.String("run_id", "", "names this run's temporary directory (default: time and a random suffix)"),
+		runID:             fs.String("run_id", "", "names this run's temporary directory and its budget ledger (--max_cost, --max_requests); relaunch with the same id to continue a budget (default: time and a random suffix)"),
 		stopAfter:         fs.String("stop_after", "", `"ingest" to stop before the model stages`),
 		generatorModel:    fs.String("generator_model", "", "model that writes the instructions (required with --llm_base_url)"),
 		candidates:        fs.Int("candidates", d.Generate.Candidates, "instructions generated per document"),
