@@ -4,7 +4,10 @@ package gcstest
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
@@ -50,4 +53,32 @@ func Start(t testing.TB, bucket string, objects map[string][]byte) *fakestorage.
 	}
 	t.Setenv("STORAGE_EMULATOR_HOST", host)
 	return server
+}
+
+// Download copies the objects of bucket whose names start with prefix into dir, each at
+// its name less prefix, so that a test reads a gs:// output with the os package. It
+// returns dir.
+func Download(t testing.TB, server *fakestorage.Server, bucket, prefix, dir string) string {
+	t.Helper()
+	objects, _, err := server.ListObjects(bucket, prefix, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objects {
+		if strings.HasSuffix(o.Name, "/") {
+			continue // a "directory" placeholder
+		}
+		obj, err := server.GetObject(bucket, o.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(o.Name, prefix)))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, obj.Content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -121,6 +122,13 @@ func Setup(t testing.TB) *Env {
 	t.Cleanup(func() {
 		stop(t, cmd.Process.Pid, exited)
 		logf.Close()
+		// Every process of this Env (prism, wrappers, boot loaders, workers) runs in dir.
+		if pids := leftovers(dir); len(pids) > 0 {
+			t.Errorf("portabletest: processes %v outlived prism and its workers' watchdogs; killing them", pids)
+			for _, p := range pids {
+				syscall.Kill(p, syscall.SIGKILL)
+			}
+		}
 	})
 
 	port, err := waitForEndpoint(e.prismLog, exited)
@@ -168,7 +176,36 @@ func stop(t testing.TB, pid int, exited <-chan struct{}) {
 	}
 }
 
+// leftovers returns the processes whose working directory is dir or below it.
+func leftovers(dir string) []int {
+	if d, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = d // /proc holds resolved paths
+	}
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && (cwd == dir || strings.HasPrefix(cwd, dir+"/")) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
 func groupAlive(pgid int) bool { return syscall.Kill(-pgid, 0) == nil }
+
+// Log returns prism's log so far, where the workers (and the boot loader) write: a test
+// can check what they logged.
+func (e *Env) Log() string {
+	b, err := os.ReadFile(e.prismLog)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
 
 // Flags returns the flags that submit a job to the env: --runner=universal --endpoint=...
 // --environment_type=PROCESS --environment_config='{"command":"<wrapper>","env":{...}}'

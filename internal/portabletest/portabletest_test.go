@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -99,5 +101,30 @@ func TestFlags(t *testing.T) {
 	var cfg map[string]any
 	if err := json.Unmarshal([]byte(strings.TrimPrefix(got[3], "--environment_config=")), &cfg); err != nil {
 		t.Errorf("environment_config is not JSON: %v", err)
+	}
+}
+
+// TestLeftovers: Setup's cleanup finds the processes left running in its directory, and
+// only those, by their working directory.
+func TestLeftovers(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "tmp", "beamworker.x")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sleep", "60")
+	cmd.Dir = sub
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if got := leftovers(dir); !slices.Equal(got, []int{cmd.Process.Pid}) {
+		t.Errorf("leftovers(dir) = %v, want [%d]", got, cmd.Process.Pid)
+	}
+	if got := leftovers(dir[:len(dir)-1]); len(got) != 0 {
+		t.Errorf("leftovers of a path that only starts like dir = %v, want none", got)
 	}
 }
