@@ -175,6 +175,10 @@ func execute(ctx context.Context, name string, job Job, afterRun func(), stdout,
 		return ExitFailed
 	}
 	if submittedOnly() {
+		if v := flag.Lookup("template_location"); v != nil && v.Value.String() != "" {
+			fmt.Fprintf(stdout, "%s: job written to %s for a template launcher to submit, not run here; its report will be at %s\n", name, v.Value.String(), job.ReportPath())
+			return 0
+		}
 		fmt.Fprintf(stdout, "%s: job submitted, not run to its end here; its report will be at %s\n", name, job.ReportPath())
 		return 0
 	}
@@ -191,14 +195,17 @@ func execute(ctx context.Context, name string, job Job, afterRun func(), stdout,
 }
 
 // submittedOnly reports whether the runner returned without waiting for the job's end:
-// --async, or Dataflow's --dry_run.
+// --async, Dataflow's --dry_run, or Dataflow's --template_location, with which the runner
+// writes the job there instead of submitting it (a Flex Template's launcher runs the
+// binary so, then submits the job itself).
 func submittedOnly() bool {
 	for _, f := range []string{"async", "dry_run"} {
 		if v := flag.Lookup(f); v != nil && v.Value.String() == "true" {
 			return true
 		}
 	}
-	return false
+	v := flag.Lookup("template_location")
+	return v != nil && v.Value.String() != ""
 }
 
 // Preflight checks every distinct model with one small call (llm.Preflight): distinct by

@@ -2,6 +2,7 @@ package launch
 
 import (
 	"errors"
+	"flag"
 	"testing"
 )
 
@@ -12,5 +13,24 @@ func TestRootCause(t *testing.T) {
 	}
 	if got := rootCause(errors.New("plain")); got != "plain" {
 		t.Errorf("rootCause of one line = %q", got)
+	}
+}
+
+// TestTemplateLocationIsSubmittedOnly: with Dataflow's --template_location (how a Flex
+// Template's launcher runs the binary) the runner writes the job and returns without
+// running it, so the launcher must neither wait for the run's report nor release the
+// output's lease.
+func TestTemplateLocationIsSubmittedOnly(t *testing.T) {
+	f := flag.Lookup("template_location")
+	if f == nil {
+		t.Fatal("Beam's Dataflow runner no longer registers --template_location")
+	}
+	defer f.Value.Set(f.DefValue)
+	if submittedOnly() {
+		t.Fatal("submittedOnly with no flag set")
+	}
+	f.Value.Set("gs://bucket/templates/job.json")
+	if !submittedOnly() {
+		t.Error("submittedOnly is false with --template_location set")
 	}
 }

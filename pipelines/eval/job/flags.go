@@ -81,6 +81,20 @@ func FlagGroups() []launch.Group {
 	}
 }
 
+// ProjectFlags returns a fresh FlagSet with every flag the eval binary defines itself, as
+// its main binds them: BindFlags', launch.BindModelFlags' (with SetAnswerDefaults) and
+// launch.BindLauncherFlags'. Beam's flags are not in it. What describes the binary's flags
+// elsewhere (the Dataflow template's parameters, the deployment files' checks) reads them
+// from here.
+func ProjectFlags() *flag.FlagSet {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	BindFlags(fs)
+	launch.BindModelFlags(fs)
+	SetAnswerDefaults(fs)
+	launch.BindLauncherFlags(fs)
+	return fs
+}
+
 // SetAnswerDefaults sets the shared model flags' defaults the eval wants: call it after
 // launch.BindModelFlags, before parsing.
 func SetAnswerDefaults(fs *flag.FlagSet) {

@@ -1,23 +1,17 @@
 package job
 
 import (
-	"flag"
 	"testing"
 
 	"github.com/xinstruct/xinstruct/runners/launch"
 	"github.com/xinstruct/xinstruct/runners/launch/launchtest"
 )
 
-// TestFlagGroupsComplete: every flag eval's main binds (BindFlags, the shared model
-// flags and the launcher's) is in exactly one of FlagGroups, so none falls among Beam's
+// TestFlagGroupsComplete: every flag eval's main binds (ProjectFlags: BindFlags, the shared
+// model flags and the launcher's) is in exactly one of FlagGroups, so none falls among Beam's
 // in --help.
 func TestFlagGroupsComplete(t *testing.T) {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	BindFlags(fs)
-	launch.BindModelFlags(fs)
-	SetAnswerDefaults(fs)
-	launch.BindLauncherFlags(fs)
-	if err := launch.CheckGroups(fs, FlagGroups()); err != nil {
+	if err := launch.CheckGroups(ProjectFlags(), FlagGroups()); err != nil {
 		t.Error(err)
 	}
 }

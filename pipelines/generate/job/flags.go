@@ -85,6 +85,18 @@ func FlagGroups() []launch.Group {
 	}
 }
 
+// ProjectFlags returns a fresh FlagSet with every flag the generate binary defines itself,
+// as its main binds them: BindFlags', launch.BindModelFlags' and launch.BindLauncherFlags'.
+// Beam's flags are not in it. What describes the binary's flags elsewhere (the Dataflow
+// template's parameters, the deployment files' checks) reads them from here.
+func ProjectFlags() *flag.FlagSet {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	BindFlags(fs)
+	launch.BindModelFlags(fs)
+	launch.BindLauncherFlags(fs)
+	return fs
+}
+
 // Config returns the configuration the flags say for run, with the model settings of m.
 func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags) (Config, error) {
 	cfg := DefaultConfig()
