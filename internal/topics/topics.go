@@ -5,8 +5,8 @@
 //
 // The papers parsed the instructions with Berkeley's constituency parser. Here a
 // part-of-speech tagger (github.com/jdkato/prose/v2's averaged perceptron, pure Go, its
-// model embedded in the binary) tags the first sentence and a rule reads the verb and its
-// object from the tags:
+// model embedded in the binary; in internal/postag) tags the first sentence and a rule
+// reads the verb and its object from the tags:
 //
 //   - the main verb is the first verb of the sentence, skipping modals ("can", "would"),
 //     auxiliaries ("do you ...", "are given", "has been described") and a leading
@@ -31,21 +31,21 @@
 // BenchmarkExtract: about 3,600 instructions/s on one core of a 2-core Xeon; the model
 // takes well under a second to decode, once per process.
 //
-// Why prose: it is the most used pure-Go English tagger, its averaged-perceptron model
-// (trained on the Penn Treebank tag set) is embedded, so nothing is loaded at run time and
-// no cgo or service is needed. Its last release, v2.0.0, dates from 2020; no newer Go tagger
-// was found on the module proxy. It adds about 17 MB of embedded model data to binaries
-// that import this package.
+// Why prose's tagger: it is the most used pure-Go English tagger, its averaged-perceptron
+// model (trained on the Penn Treebank tag set) is embedded, so nothing is loaded at run time
+// and no cgo or service is needed. Its last release, v2.0.0, dates from 2020; no newer Go
+// tagger was found on the module proxy. internal/postag holds its tokenizer, tagger and
+// model (1.7 MB gzipped), without the rest of prose, which would add about 7 MB to the
+// binary.
 package topics
 
 import (
 	"cmp"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
 
-	"github.com/jdkato/prose/v2"
+	"github.com/xinstruct/xinstruct/internal/postag"
 )
 
 // Object is a direct-object noun and how many instructions had it after their verb.
@@ -135,24 +135,6 @@ func (c Counts) Top(topVerbs, topObjects int) []Verb {
 	return verbs
 }
 
-var (
-	modelOnce sync.Once
-	model     *prose.Model
-)
-
-// tagger returns the tagging model, decoded once (about a second) and then shared: tagging
-// only reads it, so Extract is safe for concurrent use.
-func tagger() *prose.Model {
-	modelOnce.Do(func() {
-		doc, err := prose.NewDocument("", prose.WithSegmentation(false), prose.WithExtraction(false))
-		if err != nil {
-			panic("topics: load the tagger: " + err.Error())
-		}
-		model = doc.Model
-	})
-	return model
-}
-
 // maxChars bounds the text tagged: the first sentence, at most this long.
 const maxChars = 400
 
@@ -162,12 +144,8 @@ func Extract(instruction string) Pair {
 	if s == "" {
 		return Pair{}
 	}
-	doc, err := prose.NewDocument(s, prose.WithSegmentation(false), prose.WithExtraction(false), prose.UsingModel(tagger()))
-	if err != nil {
-		return Pair{}
-	}
 	var toks []tok
-	for _, t := range doc.Tokens() {
+	for _, t := range postag.Tag(s) {
 		toks = append(toks, tok{w: t.Text, lw: strings.ToLower(t.Text), tag: t.Tag})
 	}
 	return extract(toks)

@@ -10,10 +10,10 @@ import (
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/xinstruct/xinstruct/internal/prompts"
 	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/internal/register"
 	"github.com/xinstruct/xinstruct/io/evalio"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )

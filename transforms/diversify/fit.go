@@ -5,8 +5,8 @@ import (
 	"slices"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/xinstruct/xinstruct/internal/register"
 	"github.com/xinstruct/xinstruct/transforms/cluster"
 )
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/xinstruct/xinstruct/internal/register"
 	"github.com/xinstruct/xinstruct/io/evalio"
 	"github.com/xinstruct/xinstruct/transforms/answer"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
