@@ -161,12 +161,30 @@ func (b *budget) settle(reserved, actual float64) {
 		return
 	}
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.maxCost > 0 {
 		b.cost += reserved - actual
+		b.returnSurplus()
 	}
 	b.outstanding--
 	b.settled.Broadcast()
-	b.mu.Unlock()
+}
+
+// returnSurplus gives the ledger back what this process holds beyond one lease. Calls
+// reserve their worst case (max_tokens) and mostly spend a fraction of it, so a busy
+// worker's settled change piles up; kept, it would starve the other workers of a budget
+// the ledger had already leased out. Called with b.mu held.
+func (b *budget) returnSurplus() {
+	lease := b.maxCost / leaseShare
+	if b.ledger == nil || b.cost <= 2*lease {
+		return
+	}
+	back := ledger.Amount{Cost: b.cost - lease}
+	if err := b.ledger.Return(context.Background(), back); err != nil {
+		slog.Warn("llm: could not give unspent budget back to the run's ledger", "ledger", b.ledger.Path(), "error", err)
+		return
+	}
+	b.cost -= back.Cost
 }
 
 // giveBack returns what this process holds and has not reserved to the ledger, so that

@@ -171,7 +171,10 @@ func TestFleet(t *testing.T) {
 		if busy < 0.5 {
 			t.Errorf("the server was busy %.0f%% of its capacity; want at least 50%%", 100*busy)
 		}
-		if float64(refused) > 0.25*float64(st.Completed) {
+		// Without adapting (a fixed window of 32 each) this is 500-600 per 100; the
+		// adaptive windows measured 7-14 on an idle machine. The bound leaves room for a
+		// machine busy with other tests.
+		if float64(refused) > 0.4*float64(st.Completed) {
 			t.Errorf("%d 429s for %d answers: the fleet did not settle", refused, st.Completed)
 		}
 	})
@@ -208,15 +211,17 @@ func TestFleet(t *testing.T) {
 
 		// A worker started after the fleet spent the budget (a restart, a new worker of
 		// the same run) carries on from the ledger: it may spend the fragments the others
-		// gave back, and no more.
+		// gave back, and no more. It has calls enough to spend a fresh budget, so a reset
+		// would show in the run's total.
 		before := st.Completed
 		lateWorker := fleet(url, store, "budget", maxCost, price, 1)
 		lateWorker[0].Worker = workers // documents the fleet did not ask about
+		lateWorker[0].Calls = 4 * workers * perWorker
 		late := runFleet(t, lateWorker)
 		st = srv.Stats()
 		total := price.Cost(int(st.PromptTokens), int(st.CompletionTokens))
 		t.Logf("a worker of the same run started afterwards: %d calls, %d refused; the run's spend is now %.3f", st.Completed-before, late[0].Refused, total)
-		if total > maxCost+lease || st.Completed-before > perWorker/5 {
+		if total > maxCost+lease {
 			t.Errorf("a worker started later made %d calls, and the run's spend is %.3f of %g: the budget was reset", st.Completed-before, total, maxCost)
 		}
 	})
