@@ -15,6 +15,9 @@ const (
 	CountFailures         = "failures"          // calls that came back as a Failure
 	CountPromptTokens     = "prompt_tokens"     // as the server counted them
 	CountCompletionTokens = "completion_tokens" // as the server counted them
+	// The usage the store's answers took when they were asked: what the cache hits saved.
+	CountSavedPromptTokens     = "saved_prompt_tokens"
+	CountSavedCompletionTokens = "saved_completion_tokens"
 )
 
 // UsageKeys names the count of one usage counter of a Worker's calls in one language,
@@ -190,6 +193,8 @@ func (w *Worker[T]) countUsage(lang string, r Reply, failed bool) {
 	}
 	if r.Cached {
 		w.counts[w.keys(lang, CountCacheHits)]++
+		w.counts[w.keys(lang, CountSavedPromptTokens)] += r.PromptTokens
+		w.counts[w.keys(lang, CountSavedCompletionTokens)] += r.CompletionTokens
 		return
 	}
 	if r.Attempts == 0 {

@@ -72,6 +72,13 @@ type Usage struct {
 	// estimate does not have (at --max_tokens each); PromptTokens counts them at a
 	// typical length.
 	PromptTokensMax int64 `json:"prompt_tokens_max,omitempty"`
+	// Inputs counts the texts an embedding stage sent (Requests carried them); 0 for chat.
+	Inputs int64 `json:"inputs,omitempty"`
+	// The usage the store's answers (CacheHits) took when they were asked, and its cost
+	// at this run's prices: what the store saved.
+	SavedPromptTokens     int64   `json:"saved_prompt_tokens,omitempty"`
+	SavedCompletionTokens int64   `json:"saved_completion_tokens,omitempty"`
+	SavedCost             float64 `json:"saved_cost,omitempty"`
 }
 
 // FromCounts builds the report from the run's counts, for the stages named (in order).
@@ -178,6 +185,12 @@ func addUsage(m map[string]map[string]*Usage, stage, lang, counter string, n int
 		u.CompletionTokens += n
 	case CountPromptTokensMax:
 		u.PromptTokensMax += n
+	case CountInputs:
+		u.Inputs += n
+	case "saved_prompt_tokens":
+		u.SavedPromptTokens += n
+	case "saved_completion_tokens":
+		u.SavedCompletionTokens += n
 	}
 	return m
 }
@@ -187,6 +200,7 @@ func (r *Report) PriceUsage(stage string, inputPerM, outputPerM float64) {
 	for _, m := range []map[string]map[string]*Usage{r.LLM, r.Estimate} {
 		for _, u := range m[stage] {
 			u.Cost = (float64(u.PromptTokens)*inputPerM + float64(u.CompletionTokens)*outputPerM) / 1e6
+			u.SavedCost = (float64(u.SavedPromptTokens)*inputPerM + float64(u.SavedCompletionTokens)*outputPerM) / 1e6
 		}
 	}
 }
@@ -278,12 +292,19 @@ func Total(usage map[string]*Usage) Usage {
 		t.CompletionTokens += u.CompletionTokens
 		t.Cost += u.Cost
 		t.PromptTokensMax += u.PromptTokensMax
+		t.Inputs += u.Inputs
+		t.SavedPromptTokens += u.SavedPromptTokens
+		t.SavedCompletionTokens += u.SavedCompletionTokens
+		t.SavedCost += u.SavedCost
 	}
 	return t
 }
 
 // CountPromptTokensMax names an estimate's bound on its prompt tokens (Usage.PromptTokensMax).
 const CountPromptTokensMax = "prompt_tokens_max"
+
+// CountInputs names an embedding stage's count of the texts it sent (Usage.Inputs).
+const CountInputs = "inputs"
 
 func yesNo(ok bool) string {
 	if ok {
