@@ -112,6 +112,10 @@ type Usage struct {
 	Retries      int // requests sent beyond one per batch
 	Failures     int // batches that failed
 	PromptTokens int // as the service counted them
+	Inputs       int // texts sent to the service (distinct per request)
+	// SavedPromptTokens adds up the prompt tokens the texts answered from the store took
+	// when they were first asked: what the store saved
+	SavedPromptTokens int
 }
 
 // A Metered Embedder reports what each call took. Providers that call a service
@@ -120,4 +124,16 @@ type Metered interface {
 	Embedder
 	// EmbedUsage is Embed, also returning what this call took.
 	EmbedUsage(ctx context.Context, texts []string) ([][]float32, Usage, error)
+}
+
+// A Stored Embedder keeps the vectors it was given in a store and can answer from it
+// without calling its service. A caller that batches texts looks each batch up first and
+// sends only the misses, gathered into full requests: then the requests of a re-run
+// depend on how many texts are new, not on how the new ones fall among the old.
+type Stored interface {
+	Metered
+	// Lookup returns the stored vector of each text, as Embed would return it (nil where
+	// the store has none), and what the hits saved (CacheHits, SavedPromptTokens). It
+	// calls no service.
+	Lookup(ctx context.Context, texts []string) ([][]float32, Usage, error)
 }

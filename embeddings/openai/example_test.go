@@ -48,5 +48,5 @@ func Example() {
 	// Output:
 	// 64 3
 	// similar 0.89, unrelated -0.12
-	// {Texts:6 Cached:3 Requests:1 Attempts:1 PromptTokens:44 Failed:0}
+	// {Texts:6 Cached:3 Requests:1 Attempts:1 PromptTokens:44 Failed:0 Sent:3 SavedPromptTokens:44}
 }

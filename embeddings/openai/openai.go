@@ -14,7 +14,7 @@ import (
 	"github.com/xinstruct/xinstruct/io/llm"
 )
 
-var _ embeddings.Metered = (*Embedder)(nil)
+var _ embeddings.Stored = (*Embedder)(nil)
 
 // Embedder is the OpenAI-compatible embeddings.Embedder. It is safe for concurrent use;
 // create it with New (in a DoFn's Setup) and Close it (in Teardown).
@@ -69,7 +69,34 @@ func (e *Embedder) EmbedUsage(ctx context.Context, texts []string) ([][]float32,
 	u := call.load()
 	e.usage.add(u)
 	return vecs, embeddings.Usage{Requests: int(u.Requests), CacheHits: int(u.Cached), Retries: int(u.Attempts - u.Requests),
-		Failures: int(u.Failed), PromptTokens: int(u.PromptTokens)}, err
+		Failures: int(u.Failed), PromptTokens: int(u.PromptTokens), Inputs: int(u.Sent), SavedPromptTokens: int(u.SavedPromptTokens)}, err
+}
+
+// Lookup returns the stored vector of each text, L2-normalised as Embed returns it (nil
+// where the store has none, and for a text that is empty or only white space, which
+// Embed answers without the store), and what the hits saved. It calls no model.
+func (e *Embedder) Lookup(ctx context.Context, texts []string) ([][]float32, embeddings.Usage, error) {
+	vecs, saved, err := e.client.StoredEmbeddings(ctx, texts, e.cfg.Dims)
+	if err != nil {
+		return nil, embeddings.Usage{}, fmt.Errorf("openai embeddings: %w", err)
+	}
+	u := embeddings.Usage{SavedPromptTokens: saved}
+	for i, v := range vecs {
+		if v == nil {
+			continue
+		}
+		if strings.TrimSpace(texts[i]) == "" {
+			vecs[i] = nil
+			continue
+		}
+		if err := e.checkDims(len(v)); err != nil {
+			return nil, embeddings.Usage{}, err
+		}
+		normalize(v)
+		u.CacheHits++
+	}
+	e.usage.add(Usage{Texts: int64(len(texts)), Cached: int64(u.CacheHits), SavedPromptTokens: int64(saved)})
+	return vecs, u, nil
 }
 
 // embed is Embed, counting the call's usage in call.

@@ -430,7 +430,7 @@ func TestUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := e.Usage()
-	want := Usage{Texts: 10, Requests: 3, Attempts: 3, PromptTokens: srv.Stats().PromptTokens}
+	want := Usage{Texts: 10, Requests: 3, Attempts: 3, PromptTokens: srv.Stats().PromptTokens, Sent: 10}
 	if first != want || want.PromptTokens == 0 {
 		t.Errorf("usage %+v, want %+v", first, want)
 	}
@@ -438,9 +438,10 @@ func TestUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Batches [0 1 2 3] (all stored: no request) and [4 5 new]; the empty text is counted
-	// but not embedded. "a new text" is ceil(10/4) tokens.
+	// but not embedded. "a new text" is ceil(10/4) tokens. The six stored texts saved
+	// their shares of the first call's tokens: all the same length, 16 each.
 	delta := e.Usage().Sub(first)
-	if want := (Usage{Texts: 8, Cached: 6, Requests: 1, Attempts: 1, PromptTokens: 3}); delta != want {
+	if want := (Usage{Texts: 8, Cached: 6, Requests: 1, Attempts: 1, PromptTokens: 3, Sent: 1, SavedPromptTokens: 6 * first.PromptTokens / 10}); delta != want {
 		t.Errorf("second call: %+v, want %+v", delta, want)
 	}
 }
@@ -458,5 +459,39 @@ func TestNormalize(t *testing.T) {
 		if !closeTo(v, tc.want, 1e-7) { // float32 rounding of the quotient
 			t.Errorf("normalize(%v) = %v, want %v", tc.in, v, tc.want)
 		}
+	}
+}
+
+// TestLookupAnswersFromTheStoreAlone: Lookup gives the stored texts' vectors as Embed
+// gave them, nil for the others and for an empty text, the tokens the hits saved, and
+// sends nothing; EmbedUsage then counts the texts it sent.
+func TestLookupAnswersFromTheStoreAlone(t *testing.T) {
+	srv, cfg := startFake(t, llmtest.Options{})
+	cfg.BatchSize = 4
+	texts := docs(12)
+	e := open(t, cfg)
+	first, u, err := e.EmbedUsage(context.Background(), texts[:8])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Inputs != 8 || u.Requests != 2 {
+		t.Fatalf("first call: usage %+v, want 8 texts sent in 2 requests", u)
+	}
+	before := srv.Stats().Requests
+	in := append(slices.Clone(texts), " ")
+	vecs, lu, err := open(t, cfg).Lookup(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("Lookup made %d requests", n)
+	}
+	for i, v := range vecs {
+		if i < 8 && !slices.Equal(v, first[i]) || i >= 8 && v != nil {
+			t.Errorf("text %d: vector %v", i, v)
+		}
+	}
+	if lu.CacheHits != 8 || lu.SavedPromptTokens != u.PromptTokens || lu.Requests != 0 {
+		t.Errorf("lookup usage %+v: want 8 hits saving the first call's %d tokens", lu, u.PromptTokens)
 	}
 }

@@ -45,11 +45,13 @@ func TestOpenThroughASpec(t *testing.T) {
 	if err != nil || len(vs) != 5 || len(vs[4]) != 16 {
 		t.Fatalf("EmbedUsage: %d vectors, %v", len(vs), err)
 	}
-	if want := (embeddings.Usage{Requests: 3, PromptTokens: int(srv.Stats().PromptTokens)}); u != want {
+	if want := (embeddings.Usage{Requests: 3, PromptTokens: int(srv.Stats().PromptTokens), Inputs: 5}); u != want {
 		t.Errorf("first call's usage %+v, want %+v", u, want)
 	}
-	if _, u, _ = m.EmbedUsage(context.Background(), texts[:3]); u != (embeddings.Usage{CacheHits: 3}) {
-		t.Errorf("second call's usage %+v, want 3 cache hits and nothing else", u)
+	first := u
+	// The three texts are of one length: each saved a fifth of the first call's tokens.
+	if _, u, _ = m.EmbedUsage(context.Background(), texts[:3]); u != (embeddings.Usage{CacheHits: 3, SavedPromptTokens: 3 * first.PromptTokens / 5}) {
+		t.Errorf("second call's usage %+v, want 3 cache hits saving 3/5 of %d tokens, and nothing else", u, first.PromptTokens)
 	}
 	if total := e.(*Embedder).Usage(); total.Texts != 8 || total.Requests != 3 || total.Cached != 3 {
 		t.Errorf("Usage() %+v does not add up the calls", total)

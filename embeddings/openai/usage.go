@@ -15,6 +15,10 @@ type Usage struct {
 	Attempts     int64 `json:"attempts"`      // HTTP requests, retries included
 	PromptTokens int64 `json:"prompt_tokens"` // as the server counted them
 	Failed       int64 `json:"failed"`        // batches that came back as an error
+	Sent         int64 `json:"sent"`          // distinct texts sent to the server
+	// SavedPromptTokens adds up the prompt tokens the texts answered from the store
+	// took when they were asked
+	SavedPromptTokens int64 `json:"saved_prompt_tokens"`
 }
 
 // Sub returns u - v, field by field.
@@ -26,12 +30,16 @@ func (u Usage) Sub(v Usage) Usage {
 		Attempts:     u.Attempts - v.Attempts,
 		PromptTokens: u.PromptTokens - v.PromptTokens,
 		Failed:       u.Failed - v.Failed,
+		Sent:         u.Sent - v.Sent,
+
+		SavedPromptTokens: u.SavedPromptTokens - v.SavedPromptTokens,
 	}
 }
 
 // usageCounter is Usage for concurrent batches.
 type usageCounter struct {
 	texts, cached, requests, attempts, promptTokens, failed atomic.Int64
+	sent, savedPromptTokens                                 atomic.Int64
 }
 
 // addBatch counts one batch's reply; failed says whether it came back as an error.
@@ -42,6 +50,8 @@ func (c *usageCounter) addBatch(r llm.EmbedReply, failed bool) {
 	}
 	c.attempts.Add(int64(r.Attempts))
 	c.promptTokens.Add(int64(r.PromptTokens))
+	c.sent.Add(int64(r.Sent))
+	c.savedPromptTokens.Add(int64(r.SavedPromptTokens))
 	if failed {
 		c.failed.Add(1)
 	}
@@ -55,6 +65,8 @@ func (c *usageCounter) add(u Usage) {
 	c.attempts.Add(u.Attempts)
 	c.promptTokens.Add(u.PromptTokens)
 	c.failed.Add(u.Failed)
+	c.sent.Add(u.Sent)
+	c.savedPromptTokens.Add(u.SavedPromptTokens)
 }
 
 func (c *usageCounter) load() Usage {
@@ -65,5 +77,8 @@ func (c *usageCounter) load() Usage {
 		Attempts:     c.attempts.Load(),
 		PromptTokens: c.promptTokens.Load(),
 		Failed:       c.failed.Load(),
+		Sent:         c.sent.Load(),
+
+		SavedPromptTokens: c.savedPromptTokens.Load(),
 	}
 }

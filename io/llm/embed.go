@@ -26,6 +26,11 @@ type EmbedReply struct {
 	Attempts     int         // HTTP requests made (0: all from the store, or refused by the budget)
 	Retries      int         // transient failures retried
 	Placeholder  bool        // some vector came from the project's fake server
+
+	Sent int // distinct inputs sent to the server (0 if the store had them all)
+	// SavedPromptTokens adds up the prompt tokens the distinct inputs answered from the
+	// store took when they were asked: what the store saved this request
+	SavedPromptTokens int
 }
 
 // embedKey is the store key of one input's vector. Every input has its own entry, so a
@@ -60,7 +65,7 @@ func (c *Client) Embed(ctx context.Context, r EmbedRequest) (reply EmbedReply, f
 		return EmbedReply{}, nil, err
 	}
 	vecs := hits.vectors
-	reply = EmbedReply{Placeholder: hits.placeholder}
+	reply = EmbedReply{Placeholder: hits.placeholder, SavedPromptTokens: hits.promptTokens}
 	for _, s := range slot {
 		if vecs[s] != nil {
 			reply.Cached++
@@ -81,6 +86,7 @@ func (c *Client) Embed(ctx context.Context, r EmbedRequest) (reply EmbedReply, f
 		for j, i := range misses {
 			missing[j] = texts[i]
 		}
+		reply.Sent = len(missing)
 		got, f, err := c.fetchVectors(ctx, missing, r.Dimensions, &reply)
 		if err != nil || f != nil {
 			return reply, f, err

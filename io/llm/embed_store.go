@@ -24,6 +24,9 @@ const storeParallelism = 16
 type found struct {
 	vectors     [][]float32 // per key; nil: not stored
 	placeholder bool        // some vector came from the project's fake server
+	// promptTokens adds up the stored vectors' prompt tokens: what asking for them took
+	// when they were asked, and so what the store saved
+	promptTokens int
 }
 
 // lookupVectors reads the stored vectors of keys. Like Chat, it treats a corrupt entry as
@@ -32,6 +35,7 @@ type found struct {
 func (c *Client) lookupVectors(ctx context.Context, keys []string, dims int) (found, error) {
 	vecs := make([][]float32, len(keys))
 	placeholder := make([]bool, len(keys))
+	tokens := make([]int, len(keys))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(storeParallelism)
 	for i, key := range keys {
@@ -40,7 +44,7 @@ func (c *Client) lookupVectors(ctx context.Context, keys []string, dims int) (fo
 			if err == nil && ok && e.Placeholder == c.cfg.Placeholder {
 				v, usable := storedVector(e, dims)
 				if usable {
-					vecs[i], placeholder[i] = v, e.Placeholder
+					vecs[i], placeholder[i], tokens[i] = v, e.Placeholder, e.PromptTokens
 					return nil
 				}
 				err = &store.CorruptError{Path: key, Err: fmt.Errorf("no usable vector of %d dimensions", dims)}
@@ -58,8 +62,9 @@ func (c *Client) lookupVectors(ctx context.Context, keys []string, dims int) (fo
 		return found{}, err
 	}
 	f := found{vectors: vecs}
-	for _, p := range placeholder {
+	for i, p := range placeholder {
 		f.placeholder = f.placeholder || p
+		f.promptTokens += tokens[i]
 	}
 	return f, nil
 }
