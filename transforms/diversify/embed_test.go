@@ -36,7 +36,7 @@ func (e *refusingEmbedder) Embed(_ context.Context, texts []string) ([][]float32
 func runEmbed(t *testing.T, instructions []string) (emitted []string, rejected []record.Rejected, calls int) {
 	t.Helper()
 	e := &refusingEmbedder{}
-	fn := &embedFn{Batch: len(instructions), emb: e}
+	fn := &embedFn{Batch: len(instructions), embedder: embedder{emb: e}}
 	fn.StartBundle(context.Background(), nil, nil, nil)
 	emit := func(c Candidate) { emitted = append(emitted, c.Pair.ID) }
 	reject := func(r record.Rejected) { rejected = append(rejected, r) }
@@ -87,7 +87,7 @@ func (e *meteredEmbedder) EmbedUsage(ctx context.Context, texts []string) ([][]f
 }
 
 func TestAMeteredEmbeddersUsageIsCounted(t *testing.T) {
-	fn := &embedFn{Batch: 2, emb: &meteredEmbedder{}}
+	fn := &embedFn{Batch: 2, embedder: embedder{emb: &meteredEmbedder{}}}
 	fn.StartBundle(context.Background(), nil, nil, nil)
 	emit := func(Candidate) {}
 	for i, lang := range []string{"fi", "fi", "sw"} {
@@ -101,6 +101,84 @@ func TestAMeteredEmbeddersUsageIsCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	if counts["llm/diversify/fi/requests"] != 1 || counts["llm/diversify/fi/prompt_tokens"] != 2 || counts["llm/diversify/sw/prompt_tokens"] != 1 {
+		t.Errorf("counts %v", counts)
+	}
+}
+
+// storedEmbedder has a store that holds the texts starting "old"; a request is a call
+// with a text the store lacks.
+type storedEmbedder struct{ meteredEmbedder }
+
+func (e *storedEmbedder) Lookup(_ context.Context, texts []string) ([][]float32, embeddings.Usage, error) {
+	out := make([][]float32, len(texts))
+	var u embeddings.Usage
+	for i, t := range texts {
+		if strings.HasPrefix(t, "old") {
+			out[i] = []float32{0, 1}
+			u.CacheHits++
+			u.SavedPromptTokens++
+		}
+	}
+	return out, u, nil
+}
+
+func (e *storedEmbedder) EmbedUsage(ctx context.Context, texts []string) ([][]float32, embeddings.Usage, error) {
+	vecs, err := e.Embed(ctx, texts)
+	return vecs, embeddings.Usage{Requests: 1, Inputs: len(texts), PromptTokens: len(texts)}, err
+}
+
+// TestOnlyMissesAreSentInFullBatches: new texts scattered among stored ones cost one
+// request per Batch of new texts, not one per batch that holds one, and the store's
+// answers are emitted without a call.
+func TestOnlyMissesAreSentInFullBatches(t *testing.T) {
+	var in []string
+	for i := range 40 {
+		if i%5 == 2 { // 8 new texts, one in every batch of 4 and 5
+			in = append(in, "new "+string(rune('a'+i)))
+		} else {
+			in = append(in, "old "+string(rune('a'+i)))
+		}
+	}
+	e := &storedEmbedder{}
+	look := &lookupFn{Batch: 4, embedder: embedder{emb: e, stored: e}}
+	look.StartBundle(context.Background(), nil, nil, nil, nil)
+	var hits []Candidate
+	var misses []record.Pair
+	emit := func(c Candidate) { hits = append(hits, c) }
+	miss := func(lang string, p record.Pair) { misses = append(misses, p) }
+	for i, text := range in {
+		if err := look.ProcessElement(context.Background(), record.Pair{ID: string(rune('A' + i)), Lang: "fi", Instruction: text}, emit, miss, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts := map[string]int{}
+	count := func(k string, n int) { counts[k] += n }
+	if err := look.FinishBundle(context.Background(), emit, miss, nil, count); err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 32 || len(misses) != 8 || e.calls != 0 {
+		t.Fatalf("lookup: %d hits, %d misses, %d calls; want 32, 8, 0", len(hits), len(misses), e.calls)
+	}
+	embed := &embedMissesFn{Batch: 4, embedder: embedder{emb: e, stored: e}}
+	embed.StartBundle(context.Background(), nil, nil, nil)
+	i := 0
+	next := func(p *record.Pair) bool {
+		if i == len(misses) {
+			return false
+		}
+		*p, i = misses[i], i+1
+		return true
+	}
+	var made []Candidate
+	if err := embed.ProcessElement(context.Background(), "fi", next, func(c Candidate) { made = append(made, c) }, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	embed.FinishBundle(context.Background(), nil, nil, count)
+	if len(made) != 8 || e.calls != 2 {
+		t.Errorf("embedded %d in %d calls; want the 8 new texts in 2 requests of 4", len(made), e.calls)
+	}
+	if counts["llm/diversify/fi/cache_hits"] != 32 || counts["llm/diversify/fi/inputs"] != 8 || counts["llm/diversify/fi/requests"] != 2 ||
+		counts["llm/diversify/fi/saved_prompt_tokens"] != 32 || counts["diversify/in/fi"] != 40 {
 		t.Errorf("counts %v", counts)
 	}
 }
