@@ -39,9 +39,14 @@ type Summary struct {
 	PromptTokens     int64   `json:"prompt_tokens"`
 	CompletionTokens int64   `json:"completion_tokens"`
 	Cost             float64 `json:"cost"`
+	// CostSaved is what the calls answered from the store (StoreHits) cost when they
+	// were asked, at this run's prices.
+	CostSaved float64 `json:"cost_saved"`
 
 	Stages []StageTime `json:"stages"`
-	Wall   float64     `json:"wall_seconds"` // from the launch to the end of the pipeline
+	// StageCalls is each model stage's calls made and saved, in order.
+	StageCalls []StageCalls `json:"stage_calls"`
+	Wall       float64      `json:"wall_seconds"` // from the launch to the end of the pipeline
 }
 
 // StageTime is a model stage's wall time: its first call's start to its last call's end.
@@ -50,6 +55,44 @@ type StageTime struct {
 	Wall  float64 `json:"wall_seconds"`
 	Calls int64   `json:"calls"`
 	Hits  int64   `json:"store_hits"`
+}
+
+// StageCalls is what one model stage asked the model, and what the response store
+// answered instead: on a re-run, the calls saved are the work an unchanged input did
+// not pay for again.
+type StageCalls struct {
+	Stage string `json:"stage"`
+	// Unit is what one call is: UnitRequest, a chat request, or UnitText, one text
+	// embedded (a request carries up to 64).
+	Unit       string `json:"unit"`
+	CallsMade  int64  `json:"calls_made"`  // asked of the model
+	CallsSaved int64  `json:"calls_saved"` // answered from the response store
+	Requests   int64  `json:"requests"`    // HTTP requests that carried the calls made (chat: calls_made)
+	// CostMade prices the calls made from the usage the server reported, CostSaved the
+	// calls saved from the usage stored with their answers, both at this run's --price.
+	CostMade          float64 `json:"cost_made"`
+	CostSaved         float64 `json:"cost_saved"`
+	PromptTokensMade  int64   `json:"prompt_tokens_made"`
+	PromptTokensSaved int64   `json:"prompt_tokens_saved"`
+	OutputTokensMade  int64   `json:"completion_tokens_made"`
+	OutputTokensSaved int64   `json:"completion_tokens_saved"`
+}
+
+// The units of StageCalls.
+const (
+	UnitRequest = "request"
+	UnitText    = "text"
+)
+
+// stageCalls is stage's StageCalls from its usage.
+func stageCalls(stage string, t funnel.Usage) StageCalls {
+	c := StageCalls{Stage: stage, Unit: UnitRequest, CallsMade: t.Requests, CallsSaved: t.CacheHits, Requests: t.Requests,
+		CostMade: t.Cost, CostSaved: t.SavedCost, PromptTokensMade: t.PromptTokens, PromptTokensSaved: t.SavedPromptTokens,
+		OutputTokensMade: t.CompletionTokens, OutputTokensSaved: t.SavedCompletionTokens}
+	if stage == diversify.Stage {
+		c.Unit, c.CallsMade = UnitText, t.Inputs
+	}
+	return c
 }
 
 // summarize builds the summary from the run's report and its stages' spans.
@@ -85,7 +128,9 @@ func summarize(cfg summaryParams, r funnel.Report, spans map[string]funnel.Span,
 		t := funnel.Total(u)
 		s.Calls, s.StoreHits, s.PromptTokens, s.CompletionTokens, s.Cost = s.Calls+t.Requests, s.StoreHits+t.CacheHits,
 			s.PromptTokens+t.PromptTokens, s.CompletionTokens+t.CompletionTokens, s.Cost+t.Cost
+		s.CostSaved += t.SavedCost
 		s.Stages = append(s.Stages, StageTime{Stage: stage, Wall: spans[stage].Wall().Seconds(), Calls: t.Requests, Hits: t.CacheHits})
+		s.StageCalls = append(s.StageCalls, stageCalls(stage, t))
 	}
 	return s
 }
@@ -123,7 +168,7 @@ func (s Summary) Text() string {
 				len(s.Shortfall), s.PerLanguage, least)
 		}
 	}
-	fmt.Fprintf(&b, "model calls   %d made, %d from the store, %d tokens in + %d out, cost %.4f\n", s.Calls, s.StoreHits, s.PromptTokens, s.CompletionTokens, s.Cost)
+	fmt.Fprintf(&b, "model calls   %d made, %d from the store (saving %.4f), %d tokens in + %d out, cost %.4f\n", s.Calls, s.StoreHits, s.CostSaved, s.PromptTokens, s.CompletionTokens, s.Cost)
 	if len(s.Stages) > 0 {
 		b.WriteString("wall time    ")
 		for _, st := range s.Stages {
