@@ -52,6 +52,13 @@ func MustLoad(id string) *Template {
 	return t
 }
 
+// Parse reads a template from its source (header and definitions, as the embedded files
+// are written) in place of the embedded one of that id: a prompt's new version tried
+// before it is embedded. Its header must name id; its version is the one its answers are
+// stored under, so a new text needs a new version, or the store serves the old text's
+// answers.
+func Parse(id, src string) (*Template, error) { return parse(id, src) }
+
 func parse(id, src string) (*Template, error) {
 	header, body, ok := strings.Cut(src, "\n---\n")
 	if !ok {

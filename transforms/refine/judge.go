@@ -49,6 +49,17 @@ type JudgeParams struct {
 	// json_schema); servers without structured output get the same request in the prompt.
 	Structured    bool
 	ProgressEvery time.Duration
+	// Prompt, when set, is the judge's template source (see prompts.Parse) in place of
+	// the embedded TemplateJudge; its header must name that id.
+	Prompt string
+}
+
+// template is the judge's prompt template: p.Prompt, or the embedded one.
+func (p JudgeParams) template() (*prompts.Template, error) {
+	if p.Prompt == "" {
+		return prompts.Load(TemplateJudge)
+	}
+	return prompts.Parse(TemplateJudge, p.Prompt)
 }
 
 // Judge labels every pair good, flawed or bad; it counts the pairs for the progress log. It takes PCollection<record.Pair> and
@@ -62,7 +73,9 @@ func Judge(s beam.Scope, p JudgeParams, pairs beam.PCollection) (good, flawed, r
 	if err := p.LLM.Validate(); err != nil || p.Round < 1 {
 		panic(fmt.Sprintf("refine.Judge: round %d: %v", p.Round, err))
 	}
-	prompts.MustLoad(TemplateJudge)
+	if _, err := p.template(); err != nil {
+		panic(fmt.Sprintf("refine.Judge: round %d: %v", p.Round, err))
+	}
 	prompts.MustLoad(TemplateReask)
 	// The count is the progress log's total: the round's input is known only once its
 	// upstream (generation, or the last rewrite) ended.
@@ -87,7 +100,11 @@ type judged struct {
 }
 
 func (fn *judgeFn) Setup(ctx context.Context) error {
-	fn.judge, fn.reask = prompts.MustLoad(TemplateJudge), prompts.MustLoad(TemplateReask)
+	judge, err := fn.Params.template()
+	if err != nil {
+		return err
+	}
+	fn.judge, fn.reask = judge, prompts.MustLoad(TemplateReask)
 	fn.stage = record.StageJudge(fn.Params.Round)
 	return fn.w.Setup(ctx, fn.Params.LLM, fn.stage, fn.Params.ProgressEvery, funnel.LLMKeys(fn.stage))
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/internal/prompts"
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/io/llm"
@@ -88,6 +89,11 @@ type RefineParams struct {
 	Structured bool               `json:"structured"`  // ask for the verdict under a JSON schema (response_format)
 	JudgeMax   int                `json:"judge_max_tokens"`
 	Checks     refine.CheckParams `json:"checks"`
+	// JudgePrompt, when set, is the judge's prompt template source in place of the
+	// embedded one (internal/prompts: header "id: judge_pair", "version: N", "---", then
+	// the definitions): a new judge prompt version, re-asking the judge (and the rewrites
+	// its new rationales lead to) and nothing before it. No flag sets it.
+	JudgePrompt string `json:"judge_prompt,omitempty"`
 }
 
 // checks are ingest's per-document checks.
@@ -184,6 +190,11 @@ func (c Config) Validate() error {
 		if c.Refine.Rounds > 0 {
 			if err := c.judgeLLM().Validate(); err != nil {
 				return fmt.Errorf("judge: %v", err)
+			}
+			if c.Refine.JudgePrompt != "" {
+				if _, err := prompts.Parse(refine.TemplateJudge, c.Refine.JudgePrompt); err != nil {
+					return fmt.Errorf("judge prompt: %v", err)
+				}
 			}
 		}
 		if err := c.diversifyParams().Validate(); err != nil {

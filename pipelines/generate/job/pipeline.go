@@ -96,7 +96,7 @@ func refinement(s beam.Scope, cfg Config, pairs beam.PCollection) (accepted beam
 		for r := 1; r <= cfg.Refine.Rounds; r++ {
 			last := r == cfg.Refine.Rounds
 			g, flawed, judgeRejected, judgeCounts := refine.Judge(s, refine.JudgeParams{Round: r, Last: last, LLM: cfg.judgeLLM(),
-				Structured: cfg.Refine.Structured, ProgressEvery: cfg.Generate.ProgressEvery}, inPlay)
+				Structured: cfg.Refine.Structured, ProgressEvery: cfg.Generate.ProgressEvery, Prompt: cfg.Refine.JudgePrompt}, inPlay)
 			good = append(good, g)
 			rejected = append(rejected, judgeRejected)
 			counts = append(counts, judgeCounts)
