@@ -48,7 +48,8 @@ func (inv invocation) check() []string {
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		switch {
 		case fs.Lookup(name) != nil:
-			if hasValue && !strings.Contains(value, "$") { // a shell variable's value is not known here
+			// A shell variable's value, or a template's (Airflow's {{ ds }}), is not known here.
+			if hasValue && !strings.Contains(value, "$") && !strings.Contains(value, "{{") {
 				if err := fs.Set(name, value); err != nil {
 					problems = append(problems, fmt.Sprintf("%s: --%s=%s: %v", inv.where, name, value, err))
 				}
@@ -99,8 +100,21 @@ func yamlInvocations(t *testing.T, name string) []invocation {
 			if len(argv) == 0 {
 				return
 			}
+			where := fmt.Sprintf("%s (document %d, %s)", name, doc+1, at)
 			if p := pipelineOf(argv[0]); p != "" {
-				found = append(found, invocation{fmt.Sprintf("%s (document %d, %s)", name, doc+1, at), p, argv[1:]})
+				found = append(found, invocation{where, p, argv[1:]})
+			}
+			// A shell running the launcher (sh -c 'exec generate ... --output=".../$(date ...)"'),
+			// for what a manifest cannot compute itself.
+			if shell := path.Base(argv[0]); (shell == "sh" || shell == "bash") && len(argv) > 2 && argv[1] == "-c" {
+				for _, cmd := range shellCommands(strings.Join(argv[2:], " ")) {
+					if len(cmd) > 1 && cmd[0] == "exec" {
+						cmd = cmd[1:]
+					}
+					if inv, ok := commandInvocation(cmd, where); ok {
+						found = append(found, inv)
+					}
+				}
 			}
 		})
 	}
@@ -297,7 +311,8 @@ func commandInvocation(cmd []string, where string) (invocation, bool) {
 				return invocation{where, p, flags(cmd[i+1:])}, true
 			}
 		}
-	case len(cmd) > 3 && cmd[0] == "gcloud" && cmd[1] == "dataflow" && cmd[2] == "flex-template" && cmd[3] == "run":
+	case len(cmd) > 3 && cmd[0] == "gcloud" && cmd[1] == "dataflow" && cmd[2] == "flex-template" && cmd[3] == "run",
+		isDataPipelinesCreate(cmd):
 		inv := invocation{where: where}
 		for i, w := range cmd {
 			name, value, _ := strings.Cut(w, "=")
@@ -322,8 +337,15 @@ func commandInvocation(cmd []string, where string) (invocation, bool) {
 	return invocation{}, false
 }
 
+// isDataPipelinesCreate reports whether cmd creates a Dataflow Data Pipeline (a scheduled
+// template launch): gcloud beta datapipelines pipeline create.
+func isDataPipelinesCreate(cmd []string) bool {
+	return len(cmd) > 4 && cmd[0] == "gcloud" && cmd[1] == "beta" && cmd[2] == "datapipelines" && cmd[3] == "pipeline" && cmd[4] == "create"
+}
+
 // TestREADMECommandFlags: every flag the READMEs' shell commands pass to a pipeline
-// (directly, through docker compose, or as a Flex Template parameter) is the pipeline's
+// (directly, through docker compose, as a Flex Template parameter, or as a scheduled
+// Data Pipeline's parameter) is the pipeline's
 // or Beam's, with a value the pipeline's flag accepts; each README runs both pipelines.
 func TestREADMECommandFlags(t *testing.T) {
 	for _, name := range readmes {
