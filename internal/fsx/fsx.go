@@ -63,6 +63,26 @@ func Rename(ctx context.Context, fsys filesystem.Interface, oldpath, newpath str
 	return Remove(ctx, fsys, oldpath)
 }
 
+// Copy copies oldpath to newpath on fsys, replacing newpath. A local copy is a hard
+// link where the filesystem allows one: every writer in this project replaces a file by
+// renaming a new one over it and never writes into a published file, so a link is as
+// good as a copy and costs no space. Elsewhere it is the filesystem's own copy (on
+// gs://, a copy inside GCS: no byte passes through this process).
+func Copy(ctx context.Context, fsys filesystem.Interface, oldpath, newpath string) error {
+	if IsLocal(newpath) {
+		if err := os.MkdirAll(filepath.Dir(newpath), 0o755); err != nil {
+			return err
+		}
+		if err := os.Remove(newpath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if os.Link(oldpath, newpath) == nil {
+			return nil
+		}
+	}
+	return copyFile(ctx, fsys, oldpath, newpath)
+}
+
 func copyFile(ctx context.Context, fsys filesystem.Interface, oldpath, newpath string) error {
 	if c, ok := fsys.(filesystem.Copier); ok {
 		return c.Copy(ctx, oldpath, newpath)

@@ -55,6 +55,9 @@ type Manifest struct {
 	Placeholder bool `json:"placeholder"`
 	// Failure says in one line why the run failed; "" in a _SUCCESS.
 	Failure string `json:"failure,omitempty"`
+	// Version is the version the run published below versions/ (io/versions), when it
+	// published one.
+	Version string `json:"version,omitempty"`
 }
 
 // OutputDir lists the shards of one output directory and the records they hold.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
 	"github.com/xinstruct/xinstruct/io/lease"
+	"github.com/xinstruct/xinstruct/io/versions"
 )
 
 // Run says which run is published, and where.
@@ -32,6 +35,9 @@ type Run struct {
 	ReportOnly bool
 	// Placeholder says the outputs hold placeholder data; the manifest says so.
 	Placeholder bool
+	// Version, when set, publishes the run as a new version below <output>/versions/
+	// (io/versions) and points <output>/LATEST at it; nil publishes no version.
+	Version *versions.Spec
 }
 
 func (r Run) validate() error {
@@ -48,6 +54,12 @@ func (r Run) validate() error {
 		return errors.New("ReportOnly without a ReportFile")
 	case len(r.Params) > 0 && !json.Valid(r.Params):
 		return errors.New("Params is not JSON")
+	case r.Version != nil && r.ReportOnly:
+		return errors.New("a ReportOnly run publishes no version")
+	case r.Version != nil:
+		if err := r.Version.Validate(); err != nil {
+			return fmt.Errorf("Version: %v", err)
+		}
 	}
 	return nil
 }
@@ -62,6 +74,9 @@ type Verdict struct {
 	Reports map[string]json.RawMessage
 	Expect  map[string]int64 // see Check
 	Failure string           // why the run failed, in one line; "" when it may be published
+	// Version is what the pipeline adds to its version's manifest (Run.Version): its
+	// counts, calls and cost, and further files such as the diff.
+	Version *versions.Facts `json:",omitempty"`
 }
 
 // NewVerdict returns the verdict with report marshalled to JSON.
@@ -84,6 +99,14 @@ var ErrRunFailed = errors.New("the run failed")
 // _SUCCESS, last, and removes the temporary tree <output>/_temporary/ (what runs killed
 // before their end left there too: one run at a time writes to an output prefix). It
 // returns the manifest.
+//
+// With Run.Version set, Publish first makes the run's version (versions.Make: a copy
+// of the files the spec includes, the verdict's further files, manifest.json last),
+// then writes _SUCCESS, then points LATEST at the version (versions.Point), and only
+// then removes the versions beyond the spec's Keep (versions.Prune; a failure there is
+// logged, not fatal: the run is published, and the next run prunes again). When making
+// the version or pointing LATEST at it fails, the run fails as below, and the version
+// is removed: LATEST still names the version before.
 //
 // Otherwise it does what Fail does, with the verdict's report and the outputs as found,
 // and returns the manifest written to _FAILURE and an error wrapping ErrRunFailed with
@@ -139,14 +162,105 @@ func Publish(ctx context.Context, run Run, outputs []OutputDir, files []File, v 
 	if err := fsx.Remove(ctx, fsys, fsx.Join(run.Output, FailureFile)); err != nil {
 		return m, fmt.Errorf("publish: removing an earlier %s: %v", FailureFile, err)
 	}
+	var version versions.Manifest
+	versioned := false // a version this attempt made, still to be pointed at
+	if run.Version != nil {
+		var facts versions.Facts
+		if v.Version != nil {
+			facts = *v.Version
+		}
+		var done bool
+		var err error
+		version, done, err = versions.Make(ctx, fsys, versions.Publication{Output: run.Output, Job: run.Job, RunID: run.RunID,
+			StartedAt: run.StartedAt, Placeholder: run.Placeholder, Spec: *run.Version, Facts: facts,
+			Files: sources(run, files, v.Reports), Staging: stagingDir(run)})
+		if err != nil {
+			m.Failure = "publishing the version: " + err.Error()
+			dropVersion(ctx, fsys, run)
+			return fail(ctx, fsys, run, m)
+		}
+		m.Version, versioned = version.Version, !done
+	}
 	if err := lease.Check(ctx, run.Output, run.RunID); err != nil {
 		return m, fmt.Errorf("publish: %w", err)
 	}
 	if err := writeJSON(ctx, fsys, run, fsx.Join(run.Output, SuccessFile), m); err != nil {
 		return m, err
 	}
+	if versioned {
+		if err := pointAt(ctx, fsys, run, version); err != nil {
+			if errors.Is(err, lease.ErrLost) {
+				return m, fmt.Errorf("publish: %w", err) // another run's prefix now: touch nothing
+			}
+			m.Failure = "pointing " + LatestFile + " at the new version: " + err.Error()
+			dropVersion(ctx, fsys, run)
+			return fail(ctx, fsys, run, m)
+		}
+		if removed, err := versions.Prune(ctx, fsys, run.Output, run.Version.Keep, version.Version); err != nil {
+			slog.Warn("publish: the version is published, but removing versions beyond the ones to keep failed; the next run tries again",
+				"version", version.Version, "keep", run.Version.Keep, "error", err)
+		} else if len(removed) > 0 {
+			slog.Info("publish: removed versions beyond the ones to keep", "keep", run.Version.Keep, "removed", strings.Join(removed, ", "))
+		}
+	}
 	return m, removeTemp(ctx, fsys, run.Output)
 }
+
+// LatestFile is the pointer to the newest published version (io/versions).
+const LatestFile = versions.LatestFile
+
+// testHook, when set by a test, is called before each step of publishing a version
+// ("point": before LATEST is replaced; "prune": after, before older versions go); an
+// error stands for that step failing.
+var testHook func(step string, run Run) error
+
+// pointAt points LATEST at the version, if the run still holds the lease.
+func pointAt(ctx context.Context, fsys filesystem.Interface, run Run, version versions.Manifest) error {
+	if testHook != nil {
+		if err := testHook("point", run); err != nil {
+			return err
+		}
+	}
+	if err := lease.Check(ctx, run.Output, run.RunID); err != nil {
+		return err
+	}
+	if err := versions.Point(ctx, fsys, run.Output, stagingDir(run), version); err != nil {
+		return err
+	}
+	if testHook != nil {
+		return testHook("prune", run)
+	}
+	return nil
+}
+
+// dropVersion removes the version a failed run made, which LATEST never named, so that
+// nobody takes it for a published one. What it cannot remove, a later run's Prune does.
+func dropVersion(ctx context.Context, fsys filesystem.Interface, run Run) {
+	if ptr, err := versions.ReadLatest(ctx, run.Output); err == nil && ptr.Version == versions.ID(run.RunID, run.StartedAt) {
+		return // published by an earlier attempt of this run: it stays
+	}
+	if err := fsx.RemoveTree(ctx, fsys, versions.Path(run.Output, versions.ID(run.RunID, run.StartedAt))); err != nil {
+		slog.Warn("publish: removing the failed run's version", "error", err)
+	}
+}
+
+// sources are the run's published files and reports, for its version.
+func sources(run Run, files []File, reports map[string]json.RawMessage) []versions.Source {
+	var out []versions.Source
+	for _, f := range files {
+		out = append(out, versions.Source{Path: f.Path, Records: f.Records})
+	}
+	if run.ReportFile != "" {
+		out = append(out, versions.Source{Path: ReportPath(run.Output, run.ReportFile)})
+	}
+	for _, name := range slices.Sorted(maps.Keys(reports)) {
+		out = append(out, versions.Source{Path: ReportPath(run.Output, name)})
+	}
+	return out
+}
+
+// stagingDir is where the run's small files are written before they are renamed.
+func stagingDir(run Run) string { return fsx.Join(TempDir(run.Output, run.RunID), "publish") }
 
 // Fail records that the run failed, for a launcher whose pipeline did not get to
 // Publish (a worker's error, a cancelled job; ReadManifest finds no manifest of this
