@@ -16,6 +16,7 @@ import (
 	"github.com/xinstruct/xinstruct/io/lease"
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/io/publish"
+	"github.com/xinstruct/xinstruct/io/versions"
 )
 
 // Job is one configured launch of a pipeline.
@@ -70,7 +71,7 @@ func Main(name string, groups []Group, setup func(ctx context.Context, run Run) 
 
 	ctx := context.Background()
 	now := time.Now().UTC()
-	run := Run{ID: NewRunID(now), StartedAt: now}
+	run := Run{ID: NewRunID(now), StartedAt: now, Build: versions.CurrentBuild()}
 	if v := flag.Lookup("run_id"); v != nil && v.Value.String() != "" {
 		run.ID = v.Value.String()
 	}

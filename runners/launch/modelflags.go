@@ -110,3 +110,11 @@ func (m *ModelFlags) String() string {
 	}
 	return *m.baseURL
 }
+
+// OperationalModelSettings name the llm.Config fields (by their JSON names) that change
+// how a run calls its models but not what it asks them: where the key, the store and
+// the ledger are, limits, retries, timeouts, prices and budgets. A version's config
+// hash (versions.ConfigHash) leaves them out, so that a faster or cheaper re-run of the
+// same job has the same hash.
+var OperationalModelSettings = []string{"api_key_secret", "timeout", "max_retries", "rate_limit_patience", "max_in_flight",
+	"give_up_after", "rpm", "tpm", "backoff", "store", "store_fsync", "offline", "price", "max_requests", "max_cost", "run_id"}

@@ -4,12 +4,17 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"time"
+
+	"github.com/xinstruct/xinstruct/io/versions"
 )
 
 // Run names one launch of a job.
 type Run struct {
 	ID        string    // names the run's temporary directory and its report; unique per launch
 	StartedAt time.Time // when the launcher started, UTC
+	// Build is the launcher's program (commit, digest), for the manifest of the version
+	// the run publishes: the launcher's binary, which workers need not have.
+	Build versions.Build
 }
 
 // NewRunID returns a run id that sorts by time and does not collide between launches.

@@ -205,6 +205,25 @@ func (r *Report) PriceUsage(stage string, inputPerM, outputPerM float64) {
 	}
 }
 
+// OutByStage is what left each stage, per language: "ingest" (kept documents), every
+// later stage's out, and "accepted" (the pairs refinement accepted); a stage with
+// nothing out per language is left out.
+func (r Report) OutByStage() map[string]map[string]int64 {
+	out := map[string]map[string]int64{}
+	if len(r.KeptByLanguage) > 0 {
+		out[record.StageIngest] = r.KeptByLanguage
+	}
+	for _, st := range r.Stages {
+		if len(st.OutByLanguage) > 0 {
+			out[st.Name] = st.OutByLanguage
+		}
+	}
+	if len(r.AcceptedByLanguage) > 0 {
+		out["accepted"] = r.AcceptedByLanguage
+	}
+	return out
+}
+
 // AllBalanced reports whether ingest and every stage balance.
 func (r Report) AllBalanced() bool {
 	ok := r.Balanced

@@ -12,6 +12,7 @@ import (
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/io/versions"
 	"github.com/xinstruct/xinstruct/transforms/clean"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
 	"github.com/xinstruct/xinstruct/transforms/instruct"
@@ -51,8 +52,14 @@ type Config struct {
 	// dataset.DefaultLicense).
 	License string `json:"license"`
 
+	// KeepVersions is how many published versions stay below <output>/versions/, this
+	// run's included (io/versions); 0 keeps every one.
+	KeepVersions int `json:"keep_versions"`
+
 	RunID     string    `json:"run_id"`     // names this run's temporary directory; unique per run
 	StartedAt time.Time `json:"started_at"` // when the launcher started, for the manifest
+	// Build is the launcher's program, for the version's manifest (versions.CurrentBuild).
+	Build versions.Build `json:"build"`
 }
 
 // DefaultConfig returns the configuration of the README's first command: the bundled
@@ -70,6 +77,7 @@ func DefaultConfig() Config {
 		MaxFailureRate:    0.2,
 		EstimateLatency:   2 * time.Second,
 		License:           dataset.DefaultLicense,
+		KeepVersions:      versions.DefaultKeep,
 		Refine:            RefineParams{Rounds: 2, Structured: true, JudgeMax: 256, Checks: refine.DefaultCheckParams()},
 		Diversify:         diversify.DefaultParams(),
 		Generate: instruct.GenerateParams{
@@ -206,6 +214,9 @@ func (c Config) Validate() error {
 	}
 	if err := dataset.CheckLicense(c.License); c.License != "" && err != nil { // "": the default
 		return fmt.Errorf("--license: %v", err)
+	}
+	if c.KeepVersions < 0 {
+		return fmt.Errorf("--keep_versions=%d: want 0 (keep every version) or more", c.KeepVersions)
 	}
 	if c.RunID == "" || strings.ContainsAny(c.RunID, "/\\") {
 		return fmt.Errorf("run id %q is empty or contains a path separator", c.RunID)

@@ -40,7 +40,9 @@ type Manifest = publish.Manifest
 
 // finalize publishes the run (publish.Finalize) once every shard and dataset file is in
 // place: the funnel as the report, checked against what the files hold, and the run's
-// outcome (runFailure) deciding between _SUCCESS and _FAILURE. Written as the pipeline's
+// outcome (runFailure) deciding between _SUCCESS and _FAILURE; a run that makes a
+// dataset also publishes it as a version (io/versions), with its diff against the
+// version before. Written as the pipeline's
 // last step it works on every runner, including asynchronous jobs whose launcher has
 // gone.
 func finalize(s beam.Scope, cfg Config, shards, datasetFiles, counts beam.PCollection) {
@@ -52,7 +54,7 @@ func finalize(s beam.Scope, cfg Config, shards, datasetFiles, counts beam.PColle
 	estimate := cfg.StopAfter != StageIngest && cfg.Generate.Estimate
 	placeholder := cfg.Generate.LLM.Placeholder && cfg.StopAfter != StageIngest && !cfg.Generate.Estimate
 	run := publish.Run{Job: "generate", Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Params: params,
-		ReportFile: "funnel.json", Placeholder: placeholder}
+		ReportFile: "funnel.json", Placeholder: placeholder, Version: cfg.versionSpec()}
 	if estimate {
 		run.ReportFile, run.ReportOnly = "estimate.json", true
 	}
@@ -64,6 +66,9 @@ func finalize(s beam.Scope, cfg Config, shards, datasetFiles, counts beam.PColle
 	}
 	verdict := beam.ParDo(s, fn,
 		beam.Impulse(s), beam.SideInput{Input: counts})
+	if run.Version != nil {
+		verdict = versionFacts(s, verdict, datasetDiff(s, cfg, datasetFiles))
+	}
 	publish.Finalize(s, run, shards, dataset.ManifestFiles(s, datasetFiles), verdict)
 }
 

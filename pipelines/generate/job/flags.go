@@ -28,6 +28,7 @@ type Flags struct {
 	perLanguage, clusters, fitSample, kmeansIters *int
 	seed                                          *uint64
 	license                                       *string
+	keepVersions                                  *int
 }
 
 // BindFlags binds the generate job's flags to fs, with DefaultConfig's defaults.
@@ -64,6 +65,7 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 		fitSample:         fs.Int("fit_sample", d.Diversify.FitSample, "candidates per language k-means is fitted on (a seeded uniform sample)"),
 		kmeansIters:       fs.Int("kmeans_iters", d.Diversify.Iters, "most Lloyd iterations (fewer when the inertia improves by less than 1e-4 relative)"),
 		seed:              fs.Uint64("seed", d.Diversify.Seed, "seed of the fit sample, k-means++, tie-breaks and the random baseline: the same inputs and seed select the same pairs"),
+		keepVersions:      fs.Int("keep_versions", d.KeepVersions, "published versions kept below <output>/versions/, this run's included; older ones are removed once <output>/LATEST names the new one (0: keep every version)"),
 		license:           fs.String("license", d.License, "the dataset card's license, a Hugging Face Hub license id (e.g. cc-by-4.0); the outputs come from web corpora, whose licenses you must check"),
 	}
 }
@@ -79,7 +81,7 @@ func FlagGroups() []launch.Group {
 		{Title: "Generation", Flags: []string{"generator_model", "candidates", "seed_pairs", "max_shots"}},
 		{Title: "Refinement", Flags: []string{"rounds", "judge_model", "structured_output", "min_instruction_chars", "max_instruction_chars"}},
 		{Title: "Diversification", Flags: []string{"embedder", "embedding_model", "embedding_dims", "embed_batch", "per_language", "clusters", "fit_sample", "kmeans_iters", "seed"}},
-		{Title: "Output", Flags: []string{"output", "license", "max_shard_mb"}},
+		{Title: "Output", Flags: []string{"output", "license", "max_shard_mb", "keep_versions"}},
 		{Title: "Budgets and limits", Flags: launch.Flags([]string{"estimate"}, launch.ModelLimitFlags)},
 		{Title: "Run", Flags: launch.Flags([]string{"run_id", "stop_after"}, launch.LauncherFlags)},
 	}
@@ -106,6 +108,7 @@ func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags
 	cfg.MaxRecordBytes, cfg.MaxShardBytes = *f.maxRecordMB<<20, *f.maxShardMB<<20
 	cfg.RunID, cfg.StartedAt, cfg.StopAfter = run.ID, run.StartedAt, *f.stopAfter
 	cfg.MaxFailureRate, cfg.EstimateLatency, cfg.License = m.MaxFailureRate(), m.EstimateLatency(), *f.license
+	cfg.KeepVersions, cfg.Build = *f.keepVersions, run.Build
 
 	g := &cfg.Generate
 	var err error

@@ -2,6 +2,8 @@ package job
 
 import (
 	"encoding/json"
+	"fmt"
+	"hash/crc32"
 	"os"
 	"sort"
 	"strings"
@@ -15,7 +17,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
 	"github.com/xinstruct/xinstruct/internal/gcstest"
+	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/io/llm/llmtest"
+	"github.com/xinstruct/xinstruct/io/versions"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
 )
 
@@ -117,5 +121,27 @@ func TestGCSInAndOut(t *testing.T) {
 	}
 	if !strings.Contains(string(content["out/dataset/README.md"]), "| Language | Instruction length |") {
 		t.Error("no dataset card on gs://")
+	}
+
+	// The run's version: LATEST names it, its manifest lists the corpus with the
+	// object's own CRC32C, and it holds a copy of the dataset.
+	var ptr versions.Pointer
+	if err := json.Unmarshal(content["out/"+versions.LatestFile], &ptr); err != nil || ptr.Version != versions.ID(cfg.RunID, cfg.StartedAt) || m.Version != ptr.Version {
+		t.Fatalf("LATEST %s (%v); _SUCCESS names version %q; want this run's", content["out/"+versions.LatestFile], err, m.Version)
+	}
+	var vm versions.Manifest
+	if err := json.Unmarshal(content["out/versions/"+ptr.Version+"/"+versions.ManifestFile], &vm); err != nil {
+		t.Fatalf("the version's manifest: %v", err)
+	}
+	crc := fmt.Sprintf("%08x", crc32.Checksum(sample, crc32.MakeTable(crc32.Castagnoli)))
+	if len(vm.Inputs) != 1 || vm.Inputs[0].Path != "gs://bucket/corpus/sample.jsonl" || vm.Inputs[0].CRC32C != crc || vm.Inputs[0].Size != int64(len(sample)) {
+		t.Errorf("the version's inputs %+v; want the corpus with CRC32C %s", vm.Inputs, crc)
+	}
+	if vm.Counts["ingest"]["fi"] != 3 || vm.RunID != cfg.RunID {
+		t.Errorf("the version's manifest %+v", vm)
+	}
+	mixed := "dataset/" + dataset.RelPath(dataset.MixedName, dataset.FormatJSONL)
+	if c := content["out/versions/"+ptr.Version+"/"+mixed]; len(c) == 0 || string(c) != string(content["out/"+mixed]) {
+		t.Errorf("the version's copy of %s differs from the published one", mixed)
 	}
 }

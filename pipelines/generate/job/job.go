@@ -12,6 +12,7 @@ import (
 	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/io/publish"
+	"github.com/xinstruct/xinstruct/io/versions"
 	"github.com/xinstruct/xinstruct/runners/launch"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
@@ -97,6 +98,9 @@ func (j *Job) Outcome(ctx context.Context) (summary, line string, ok bool) {
 		return summary, m.Failure, false
 	}
 	line = fmt.Sprintf("outputs: %s (manifest: %s)", j.cfg.Output, fsx.Join(j.cfg.Output, SuccessFile))
+	if m.Version != "" {
+		line = fmt.Sprintf("version: %s (%s names it)\n%s", versions.Path(j.cfg.Output, m.Version), fsx.Join(j.cfg.Output, versions.LatestFile), line)
+	}
 	if len(m.Files) > 0 {
 		line = fmt.Sprintf("dataset: %s\n%s", fsx.Join(j.cfg.Output, dataset.Dir), line)
 	}
