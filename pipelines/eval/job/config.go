@@ -12,6 +12,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/io/evalio"
 	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/io/versions"
 	"github.com/xinstruct/xinstruct/transforms/answer"
 	"github.com/xinstruct/xinstruct/transforms/pairjudge"
 )
@@ -49,6 +50,11 @@ type Config struct {
 	MaxShardBytes  int64   `json:"max_shard_bytes"`
 	// EstimateLatency is the latency of one model call that --estimate's time assumes.
 	EstimateLatency time.Duration `json:"estimate_latency"`
+	// KeepVersions is how many published versions stay below <output>/versions/, this
+	// run's included (io/versions); 0 keeps every one.
+	KeepVersions int `json:"keep_versions"`
+	// Build is the launcher's program, for the version's manifest (versions.CurrentBuild).
+	Build versions.Build `json:"build"`
 }
 
 // The ten languages of X-Instruction.
@@ -59,7 +65,7 @@ func DefaultConfig() Config {
 	return Config{
 		Questions: []string{"testdata/eval/*.jsonl"}, Languages: slices.Clone(defaultLanguages), Output: "out-eval",
 		Format: pairjudge.FormatXInstruction, Gate: pairjudge.GateLose, Bootstrap: 1000, Seed: 1,
-		MaxFailureRate: 0.2, MaxShardBytes: 128 << 20, EstimateLatency: 2 * time.Second,
+		MaxFailureRate: 0.2, MaxShardBytes: 128 << 20, EstimateLatency: 2 * time.Second, KeepVersions: versions.DefaultKeep,
 	}
 }
 
@@ -105,6 +111,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--bootstrap=%d: at least 100 rounds make an interval", c.Bootstrap)
 	case c.MaxFailureRate < 0 || c.MaxFailureRate > 1:
 		return fmt.Errorf("--max_failure_rate=%g is not in [0, 1]", c.MaxFailureRate)
+	case c.KeepVersions < 0:
+		return fmt.Errorf("--keep_versions=%d: want 0 (keep every version) or more", c.KeepVersions)
 	}
 	for _, l := range c.Languages {
 		if !answer.Supported(l) {

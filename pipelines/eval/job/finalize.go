@@ -27,7 +27,9 @@ func init() {
 
 // finalize publishes the run (publish.Finalize) once every shard and report file is in
 // place: the results as the report, checked against what the files hold, and the run's
-// outcome (runFailure) deciding between _SUCCESS and _FAILURE. board is the singleton
+// outcome (runFailure) deciding between _SUCCESS and _FAILURE; the report is also
+// published as a version (io/versions), with its diff against the version before.
+// board is the singleton
 // leaderboard, or the zero PCollection for an estimate.
 func finalize(s beam.Scope, cfg Config, shards, files, counts, board beam.PCollection) {
 	s = s.Scope("eval.Finalize")
@@ -36,7 +38,7 @@ func finalize(s beam.Scope, cfg Config, shards, files, counts, board beam.PColle
 		panic(err)
 	}
 	run := publish.Run{Job: "eval", Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Params: params,
-		ReportFile: ResultsName, Placeholder: cfg.Placeholder() && !cfg.Estimate}
+		ReportFile: ResultsName, Placeholder: cfg.Placeholder() && !cfg.Estimate, Version: cfg.versionSpec()}
 	if cfg.Estimate {
 		run.ReportFile, run.ReportOnly = EstimateName, true
 	}
@@ -44,6 +46,9 @@ func finalize(s beam.Scope, cfg Config, shards, files, counts, board beam.PColle
 		board = beam.CreateList(s, []leaderboard.Report{})
 	}
 	verdict := beam.ParDo(s, &verdictFn{Cfg: cfg}, beam.Impulse(s), beam.SideInput{Input: counts}, beam.SideInput{Input: board})
+	if run.Version != nil {
+		verdict = beam.ParDo(s, &reportFactsFn{}, verdict, beam.SideInput{Input: boardDiff(s, cfg, board)})
+	}
 	publish.Finalize(s, run, shards, files, verdict)
 }
 

@@ -39,6 +39,7 @@ type Flags struct {
 	seed                                            *uint64
 	bootstrap                                       *int
 	maxShardMB                                      *int64
+	keepVersions                                    *int
 }
 
 // BindFlags binds the eval job's flags to fs, with DefaultConfig's defaults, and sets
@@ -63,6 +64,7 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 		bootstrap:      fs.Int("bootstrap", d.Bootstrap, "bootstrap rounds of the confidence intervals (questions resampled)"),
 		estimate:       fs.Bool("estimate", false, "count the answer and judge calls and tokens the run would make, without calling anything"),
 		maxShardMB:     fs.Int64("max_shard_mb", d.MaxShardBytes>>20, "roll output files over past this many MiB"),
+		keepVersions:   fs.Int("keep_versions", d.KeepVersions, "published versions of the report kept below <output>/versions/, this run's included; older ones are removed once <output>/LATEST names the new one (0: keep every version)"),
 	}
 }
 
@@ -75,7 +77,7 @@ func FlagGroups() []launch.Group {
 		{Title: "Models and answers", Flags: []string{"models", "answers", "baseline"}},
 		{Title: "Judge", Flags: []string{"judge_model", "judge_base_url", "judge_api_key_secret", "judge_format", "structured_output", "language_gate"}},
 		{Title: "Model endpoint", Flags: launch.ModelEndpointFlags},
-		{Title: "Output", Flags: []string{"output", "max_shard_mb", "bootstrap", "seed"}},
+		{Title: "Output", Flags: []string{"output", "max_shard_mb", "keep_versions", "bootstrap", "seed"}},
 		{Title: "Budgets and limits", Flags: launch.Flags([]string{"estimate"}, launch.ModelLimitFlags)},
 		{Title: "Run", Flags: launch.Flags([]string{"run_id"}, launch.LauncherFlags)},
 	}
@@ -117,6 +119,7 @@ func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags
 	cfg.Seed, cfg.Bootstrap, cfg.Estimate = *f.seed, *f.bootstrap, *f.estimate
 	cfg.ProgressEvery, cfg.MaxFailureRate, cfg.MaxShardBytes = m.ProgressEvery(), m.MaxFailureRate(), *f.maxShardMB<<20
 	cfg.EstimateLatency = m.EstimateLatency()
+	cfg.KeepVersions, cfg.Build = *f.keepVersions, run.Build
 	run.ID = cfg.RunID
 
 	models, baseline := *f.models, *f.baseline

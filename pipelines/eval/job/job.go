@@ -9,6 +9,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
 	"github.com/xinstruct/xinstruct/io/publish"
+	"github.com/xinstruct/xinstruct/io/versions"
 	"github.com/xinstruct/xinstruct/runners/launch"
 )
 
@@ -80,6 +81,10 @@ func (j *Job) Outcome(ctx context.Context) (summary, line string, ok bool) {
 	if m.Failure != "" {
 		return r.Summary(), m.Failure, false
 	}
-	return r.Summary(), fmt.Sprintf("leaderboard: %s\nresults: %s (manifest: %s)", publish.ReportPath(j.cfg.Output, ReadmeName),
-		j.ReportPath(), fsx.Join(j.cfg.Output, publish.SuccessFile)), true
+	line = fmt.Sprintf("leaderboard: %s\nresults: %s (manifest: %s)", publish.ReportPath(j.cfg.Output, ReadmeName),
+		j.ReportPath(), fsx.Join(j.cfg.Output, publish.SuccessFile))
+	if m.Version != "" {
+		line += fmt.Sprintf("\nversion: %s (%s names it)", versions.Path(j.cfg.Output, m.Version), fsx.Join(j.cfg.Output, versions.LatestFile))
+	}
+	return r.Summary(), line, true
 }
