@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/xinstruct/xinstruct/internal/register"
 
 	"github.com/xinstruct/xinstruct/internal/fsx"
 	"github.com/xinstruct/xinstruct/internal/prompts"
