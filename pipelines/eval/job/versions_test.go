@@ -42,9 +42,8 @@ func TestEvalVersionsAndTheirDiff(t *testing.T) {
 		}
 		return cfg
 	}
-	t0 := time.Now().UTC().Truncate(time.Second)
-	cfg1 := run("mine-1", t0)
-	cfg2 := run("mine-2", t0.Add(time.Second))
+	cfg1 := run("mine-1", time.Now().UTC())
+	cfg2 := run("mine-2", time.Now().UTC())
 	id1, id2 := versions.ID(cfg1.RunID, cfg1.StartedAt), versions.ID(cfg2.RunID, cfg2.StartedAt)
 
 	ptr, err := versions.ReadLatest(ctx, out)

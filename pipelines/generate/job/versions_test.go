@@ -108,8 +108,7 @@ func TestVersionsAndTheirDiff(t *testing.T) {
 	// sample-sw-2 gone and sample-tr-2 edited.
 	in1 := writeCorpus(t, filepath.Join(tmp, "in1"), []string{"sample-fi-3"}, nil)
 	in2 := writeCorpus(t, filepath.Join(tmp, "in2"), []string{"sample-sw-2"}, map[string]string{"sample-tr-2": fmt.Sprintf(killResumeSentences["tr"], 7)})
-	t0 := time.Now().UTC().Add(time.Second).Truncate(time.Second) // after the corpora were written
-	cfg1 := demoConfig(t, out, in1, t0)
+	cfg1 := demoConfig(t, out, in1, time.Now().UTC()) // after the corpora were written
 	runJob(t, cfg1)
 	id1 := versions.ID(cfg1.RunID, cfg1.StartedAt)
 	if p := latestVersion(t, out); p.Version != id1 || p.Path != "versions/"+id1 || p.Previous != "" {
@@ -120,7 +119,7 @@ func TestVersionsAndTheirDiff(t *testing.T) {
 	}
 
 	// Run 2, through the launcher.
-	cfg2 := demoConfig(t, out, in2, t0.Add(time.Second))
+	cfg2 := demoConfig(t, out, in2, time.Now().UTC())
 	code, stdout, stderr := execute(t, cfg2, false) // names the run itself, as the launcher does
 	if code != 0 {
 		t.Fatalf("run 2 failed: %s", stderr)
@@ -211,7 +210,7 @@ func TestVersionsAndTheirDiff(t *testing.T) {
 	}
 
 	// Run 3 keeps one version: run 1's and run 2's go, once LATEST names run 3's.
-	cfg3 := demoConfig(t, out, in2, t0.Add(2*time.Second))
+	cfg3 := demoConfig(t, out, in2, time.Now().UTC())
 	cfg3.KeepVersions = 1
 	runJob(t, cfg3)
 	id3 := versions.ID(cfg3.RunID, cfg3.StartedAt)
@@ -231,7 +230,7 @@ func TestVersionsAndTheirDiff(t *testing.T) {
 	// Run 4 fails (every call refused): LATEST, and the version it names, stay.
 	g := startGated(t)
 	g.setRefuse(func(*http.Request, []byte) int { return 401 })
-	cfg4 := demoConfig(t, out, in2, t0.Add(3*time.Second))
+	cfg4 := demoConfig(t, out, in2, time.Now().UTC())
 	cfg4.Generate.LLM.BaseURL, cfg4.Generate.LLM.Placeholder, cfg4.Generate.LLM.MaxRetries = g.URL, false, 0
 	before, _ := os.ReadFile(filepath.Join(out, versions.LatestFile))
 	pl, s := beam.NewPipelineWithRoot()
