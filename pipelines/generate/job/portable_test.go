@@ -2,6 +2,7 @@ package job
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/xinstruct/xinstruct/internal/testenv"
 	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/io/llm"
+	"github.com/xinstruct/xinstruct/io/versions"
 )
 
 // TestDefaultJobOnProcessWorkers runs the README's first command (the stand-in model, the
@@ -55,6 +57,21 @@ func TestDefaultJobOnProcessWorkers(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want) || len(want) == 0 {
 			t.Errorf("%s differs between the portable and the in-process run (%v)", rel, err)
 		}
+	}
+	// The worker that published made the version from what the job carried: LATEST,
+	// the manifest with the launcher's build, and the version's copy of the dataset.
+	ptr, err := versions.ReadLatest(context.Background(), remote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := versions.ReadManifest(context.Background(), versions.Path(remote, ptr.Version))
+	if err != nil || m.Build.BinarySHA256 == versions.Unknown || len(m.Inputs) != 1 || m.Counts["ingest"]["fi"] != a.funnel.KeptByLanguage["fi"] {
+		t.Errorf("the portable run's version manifest %+v (%v)", m, err)
+	}
+	mixed := filepath.Join(dataset.Dir, filepath.FromSlash(dataset.RelPath(dataset.MixedName, dataset.FormatJSONL)))
+	want, _ := os.ReadFile(filepath.Join(remote, mixed))
+	if got, err := os.ReadFile(filepath.Join(versions.Path(remote, ptr.Version), mixed)); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("the portable run's version holds another %s (%v)", mixed, err)
 	}
 }
 
