@@ -192,9 +192,12 @@ func Publish(ctx context.Context, run Run, outputs []OutputDir, files []File, v 
 			if errors.Is(err, lease.ErrLost) {
 				return m, fmt.Errorf("publish: %w", err) // another run's prefix now: touch nothing
 			}
-			m.Failure = "pointing " + LatestFile + " at the new version: " + err.Error()
+			m.Failure, m.Version = "pointing "+LatestFile+" at the new version: "+err.Error(), ""
 			dropVersion(ctx, fsys, run)
 			return fail(ctx, fsys, run, m)
+		}
+		if testHook != nil {
+			testHook("prune", run)
 		}
 		if removed, err := versions.Prune(ctx, fsys, run.Output, run.Version.Keep, version.Version); err != nil {
 			slog.Warn("publish: the version is published, but removing versions beyond the ones to keep failed; the next run tries again",
@@ -209,9 +212,9 @@ func Publish(ctx context.Context, run Run, outputs []OutputDir, files []File, v 
 // LatestFile is the pointer to the newest published version (io/versions).
 const LatestFile = versions.LatestFile
 
-// testHook, when set by a test, is called before each step of publishing a version
-// ("point": before LATEST is replaced; "prune": after, before older versions go); an
-// error stands for that step failing.
+// testHook, when set by a test, is called before two steps of publishing a version:
+// "point", before LATEST is replaced, where an error stands for that step failing; and
+// "prune", after, before older versions go.
 var testHook func(step string, run Run) error
 
 // pointAt points LATEST at the version, if the run still holds the lease.
@@ -224,13 +227,7 @@ func pointAt(ctx context.Context, fsys filesystem.Interface, run Run, version ve
 	if err := lease.Check(ctx, run.Output, run.RunID); err != nil {
 		return err
 	}
-	if err := versions.Point(ctx, fsys, run.Output, stagingDir(run), version); err != nil {
-		return err
-	}
-	if testHook != nil {
-		return testHook("prune", run)
-	}
-	return nil
+	return versions.Point(ctx, fsys, run.Output, stagingDir(run), version)
 }
 
 // dropVersion removes the version a failed run made, which LATEST never named, so that

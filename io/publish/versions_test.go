@@ -186,7 +186,7 @@ func TestAFailedRunPublishesNoVersion(t *testing.T) {
 	if exists(filepath.Join(out, SuccessFile)) {
 		t.Errorf("a failed run left %s", SuccessFile)
 	}
-	if m, err := ReadManifest(ctx, out); err != nil || m.RunID != "r3" || !strings.Contains(m.Failure, LatestFile) {
+	if m, err := ReadManifest(ctx, out); err != nil || m.RunID != "r3" || !strings.Contains(m.Failure, LatestFile) || m.Version != "" {
 		t.Errorf("_FAILURE %+v, %v; want run 3's, naming %s", m, err, LatestFile)
 	}
 }
