@@ -6,6 +6,7 @@
 //
 //	go run ./cmd/xinstruct-diff --output=out                      # LATEST against the version before it
 //	go run ./cmd/xinstruct-diff --output=out --from=V1 --to=V2    # ids, "latest", "previous", or version directories
+//	go run ./cmd/xinstruct-diff --from=out/2026-01 --to=out/2026-02  # two output prefixes: their LATEST versions
 //	go run ./cmd/xinstruct-diff --output=out --list               # the versions, oldest first
 //
 // It is a command of its own, not a subcommand of the pipelines: a Beam binary must not
@@ -41,8 +42,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("xinstruct-diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	output := fs.String("output", "out", "the output prefix the versions were published at, local or gs://")
-	from := fs.String("from", "", `the earlier version: an id, "latest", "previous", or a version's directory (default: the version --to was compared with when it was published)`)
-	to := fs.String("to", "latest", `the later version: an id, "latest", "previous", or a version's directory`)
+	from := fs.String("from", "", `the earlier version: an id, "latest", "previous", a version's directory, or another output prefix (its LATEST) (default: the version --to was compared with when it was published)`)
+	to := fs.String("to", "latest", `the later version: an id, "latest", "previous", a version's directory, or another output prefix (its LATEST)`)
 	asJSON := fs.Bool("json", false, "print the JSON report instead of the markdown")
 	report := fs.String("report", "", "also write diff.json and diff.md to this directory, local or gs://")
 	list := fs.Bool("list", false, "list the versions at --output instead of comparing")

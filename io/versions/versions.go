@@ -184,9 +184,9 @@ func ReadManifest(ctx context.Context, dir string) (Manifest, error) {
 }
 
 // Resolve finds the version ref names at output: "latest" (or "") is the one LATEST
-// names, "previous" the one before it; a ref with a "/" is a version's directory,
-// anywhere; anything else is a version id below output. It returns the version's
-// directory and its manifest.
+// names, "previous" the one before it; a ref with a "/" is a version's directory, or an
+// output prefix, which stands for the version its LATEST names, anywhere; anything else
+// is a version id below output. It returns the version's directory and its manifest.
 func Resolve(ctx context.Context, output, ref string) (string, Manifest, error) {
 	var dir string
 	switch {
@@ -204,6 +204,12 @@ func Resolve(ctx context.Context, output, ref string) (string, Manifest, error) 
 		dir = Path(output, id)
 	case strings.Contains(ref, "/"):
 		dir = strings.TrimSuffix(ref, "/")
+		// Another output prefix (a schedule's dated one, say) stands for its LATEST.
+		if _, err := ReadManifest(ctx, dir); errors.Is(err, fs.ErrNotExist) {
+			if ptr, err := ReadLatest(ctx, dir); err == nil {
+				dir = Path(dir, ptr.Version)
+			}
+		}
 	default:
 		dir = Path(output, ref)
 	}

@@ -150,6 +150,9 @@ func TestResolve(t *testing.T) {
 			t.Errorf("Resolve(%q) = %s, %s, %v; want %s", ref, dir, m.Version, err, want)
 		}
 	}
+	if dir, m, err := Resolve(ctx, t.TempDir(), out); err != nil || m.Version != "v2" || dir != Path(out, "v2") {
+		t.Errorf("another output prefix: %s, %s, %v; want its LATEST, v2", dir, m.Version, err)
+	}
 	if _, _, err := Resolve(ctx, out, "v9"); err == nil || !strings.Contains(err.Error(), "v1, v2") {
 		t.Errorf("an unknown version: err = %v; want the versions listed", err)
 	}

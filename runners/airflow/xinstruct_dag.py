@@ -55,6 +55,9 @@ COMMON = {
     "generator_model": "gpt-4o-mini",
     "price": "0.15,0.60",
     "max_in_flight": 16,
+    # A dated output holds this run's version only (versions/, LATEST); compare two
+    # months with cmd/xinstruct-diff --from=<one output> --to=<another>.
+    "keep_versions": 1,
 }
 
 # Dataflow: the operator adds --project, --region, --job_name and --labels from

@@ -4,7 +4,9 @@
 # time. Each run reads the corpus glob as it is then, writes under an output prefix named
 # by its scheduled date (Data Pipelines replaces %Y, %m and %d in the parameters with the
 # run's scheduled time), and uses the same response store, so that it pays only for what
-# changed since the last run. README.md, "Schedule it", says what to set up first.
+# changed since the last run. A dated output holds that run's version only (versions/,
+# LATEST); compare two months with cmd/xinstruct-diff --from=<one output> --to=<another>.
+# README.md, "Schedule it", says what to set up first.
 #
 #   PROJECT=... REGION=... BUCKET=... SA=... KEY_REF=... runners/dataflow/schedule-generate.sh
 #
@@ -29,4 +31,4 @@ gcloud beta datapipelines pipeline create "$NAME" \
   --template-file-gcs-location="gs://$BUCKET/templates/generate.json" \
   --dataflow-service-account-email="$SA" --temp-location="gs://$BUCKET/tmp" \
   --num-workers=4 --max-workers=20 --worker-machine-type=n2-standard-4 \
-  --parameters="^~^input=$CORPUS~output=gs://$BUCKET/xinstruct/generate/%Y-%m-%d~response_store=gs://$BUCKET/xinstruct/responses~api_key_secret=$KEY_REF~llm_base_url=https://api.openai.com/v1~generator_model=$MODEL~price=0.15,0.60~max_in_flight=16~sdk_container_image=apache/beam_go_sdk:2.77.0"
+  --parameters="^~^input=$CORPUS~output=gs://$BUCKET/xinstruct/generate/%Y-%m-%d~response_store=gs://$BUCKET/xinstruct/responses~api_key_secret=$KEY_REF~llm_base_url=https://api.openai.com/v1~generator_model=$MODEL~price=0.15,0.60~max_in_flight=16~keep_versions=1~sdk_container_image=apache/beam_go_sdk:2.77.0"
