@@ -116,6 +116,7 @@ func compare(ctx context.Context, output, fromRef, toRef string) ([]byte, string
 			return nil, "", err
 		}
 		d.From, d.To = from.Version, to.Version
+		d.Placeholder = from.Placeholder || to.Placeholder
 		v, md = d, d.Markdown()
 	case "eval":
 		a, err := readResults(ctx, fromDir)
@@ -128,6 +129,7 @@ func compare(ctx context.Context, output, fromRef, toRef string) ([]byte, string
 		}
 		d := leaderboard.DiffResults(a, b)
 		d.From, d.To = from.Version, to.Version
+		d.Placeholder = from.Placeholder || to.Placeholder
 		v, md = d, d.Markdown()
 	default:
 		return nil, "", fmt.Errorf("version %s is of a job this command does not know: %q", to.Version, to.Job)

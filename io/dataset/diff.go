@@ -23,10 +23,12 @@ const DiffExamples = 3
 // removed, and in both with another instruction changed (the same text, a new
 // instruction: a new prompt, model or refinement).
 type Diff struct {
-	From      string     `json:"from"` // the versions compared
-	To        string     `json:"to"`
-	Total     DiffCounts `json:"total"`
-	Languages []LangDiff `json:"languages"` // by language code
+	From string `json:"from"` // the versions compared
+	To   string `json:"to"`
+	// Placeholder: either version was made by the offline stand-in model.
+	Placeholder bool       `json:"placeholder,omitempty"`
+	Total       DiffCounts `json:"total"`
+	Languages   []LangDiff `json:"languages"` // by language code
 }
 
 // DiffCounts count rows.
@@ -223,6 +225,9 @@ func eachRow(ctx context.Context, p string, fn func(diffRow)) error {
 func (d Diff) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Dataset changes: %s → %s\n\n", orNone(d.From), d.To)
+	if d.Placeholder {
+		b.WriteString("**PLACEHOLDER**: at least one of these versions was made by the offline stand-in model; its text is placeholder, not model output.\n\n")
+	}
 	b.WriteString("Rows are matched by id (`<document id>#<candidate>`): *changed* is the same document with a new instruction.\n\n")
 	b.WriteString("| language | before | after | added | removed | changed | unchanged |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	row := func(name string, c DiffCounts) {

@@ -11,9 +11,11 @@ import (
 // Diff compares two leaderboards: each model's adjusted win rate per language and
 // pooled (all categories, all turns), before and after, with both intervals.
 type Diff struct {
-	From string    `json:"from"` // the versions compared
-	To   string    `json:"to"`
-	Rows []DiffRow `json:"rows"` // by model, then language (the pooled row first)
+	From string `json:"from"` // the versions compared
+	To   string `json:"to"`
+	// Placeholder: either version was made with the offline stand-in model.
+	Placeholder bool      `json:"placeholder,omitempty"`
+	Rows        []DiffRow `json:"rows"` // by model, then language (the pooled row first)
 }
 
 // DiffRow is one model in one language in both leaderboards.
@@ -109,6 +111,9 @@ func (d Diff) Markdown() string {
 		from = "(none)"
 	}
 	fmt.Fprintf(&b, "# Leaderboard changes: %s → %s\n\n", from, d.To)
+	if d.Placeholder {
+		b.WriteString("**PLACEHOLDER**: at least one of these versions was made by the offline stand-in model; its text is placeholder, not model output.\n\n")
+	}
 	b.WriteString("Adjusted win rate against the baseline, (wins + ties/2) / n, with its 95% bootstrap interval; the change's interval is approximate (the two intervals combined as if independent). A change whose interval holds 0 may be noise.\n\n")
 	b.WriteString("| model | lang | before | after | change |\n|---|---|---:|---:|---:|\n")
 	pct := func(s *DiffSide) string {

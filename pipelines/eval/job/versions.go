@@ -93,14 +93,15 @@ func (fn *reportFactsFn) ProcessElement(ctx context.Context, v publish.Verdict, 
 // PCollection<KV<string, []byte>>: none for the first version.
 func boardDiff(s beam.Scope, cfg Config, board beam.PCollection) beam.PCollection {
 	s = s.Scope("eval.BoardDiff")
-	return beam.ParDo(s, &boardDiffFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt},
+	return beam.ParDo(s, &boardDiffFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Placeholder: cfg.Placeholder()},
 		beam.Impulse(s), beam.SideInput{Input: board})
 }
 
 type boardDiffFn struct {
-	Output    string
-	RunID     string
-	StartedAt time.Time
+	Output      string
+	RunID       string
+	StartedAt   time.Time
+	Placeholder bool // this run's text is the stand-in's: its diff says so
 }
 
 func (fn *boardDiffFn) ProcessElement(ctx context.Context, _ []byte, boards func(*leaderboard.Report) bool, emit func(string, []byte)) error {
@@ -139,6 +140,7 @@ func (fn *boardDiffFn) ProcessElement(ctx context.Context, _ []byte, boards func
 	}
 	d := leaderboard.DiffResults(before.Results, now.Results)
 	d.From, d.To = ptr.Version, id
+	d.Placeholder = fn.Placeholder || m.Placeholder
 	out, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		return err

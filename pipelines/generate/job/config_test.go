@@ -57,7 +57,9 @@ func TestConfigValidateNamesTheFlag(t *testing.T) {
 		"--fit_sample":      func(c *Config) { c.Diversify.FitSample = c.Diversify.Clusters - 1 },
 		"--embedder":        func(c *Config) { c.Diversify.Embedder.Kind = "word2vec" },
 		"--embedding_model": func(c *Config) { c.Diversify.Embedder.Kind = "openai" },
-		"judge prompt":      func(c *Config) { c.Refine.JudgePrompt = "id: rewrite_instruction\nversion: 2\n---\n{{define \"user\"}}x{{end}}" },
+		"judge prompt": func(c *Config) {
+			c.Refine.JudgePrompt = "id: rewrite_instruction\nversion: 2\n---\n{{define \"user\"}}x{{end}}"
+		},
 	} {
 		if err := withModel(edit); err == nil || !strings.Contains(err.Error(), flag) {
 			t.Errorf("%s: %v", flag, err)

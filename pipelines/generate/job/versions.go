@@ -112,14 +112,15 @@ func (fn *versionFactsFn) ProcessElement(ctx context.Context, v publish.Verdict,
 // PCollection<KV<string, []byte>>: none for the first version.
 func datasetDiff(s beam.Scope, cfg Config, files beam.PCollection) beam.PCollection {
 	s = s.Scope("generate.DatasetDiff")
-	return beam.ParDo(s, &datasetDiffFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt},
+	return beam.ParDo(s, &datasetDiffFn{Output: cfg.Output, RunID: cfg.RunID, StartedAt: cfg.StartedAt, Placeholder: cfg.Generate.LLM.Placeholder},
 		beam.Impulse(s), beam.SideInput{Input: files})
 }
 
 type datasetDiffFn struct {
-	Output    string
-	RunID     string
-	StartedAt time.Time
+	Output      string
+	RunID       string
+	StartedAt   time.Time
+	Placeholder bool // this run's text is the stand-in's: its diff says so
 }
 
 func (fn *datasetDiffFn) ProcessElement(ctx context.Context, _ []byte, files func(*dataset.File) bool, emit func(string, []byte)) error {
@@ -161,6 +162,7 @@ func (fn *datasetDiffFn) ProcessElement(ctx context.Context, _ []byte, files fun
 		return fmt.Errorf("generate: comparing the dataset with version %s: %v", ptr.Version, err)
 	}
 	d.From, d.To = ptr.Version, id
+	d.Placeholder = fn.Placeholder || m.Placeholder
 	b, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		return err
