@@ -64,6 +64,10 @@ type BatchConfig struct {
 	MaxItems int `json:"max_items"`
 	// Poll is how often a running batch is polled: from Initial, doubling up to Max.
 	Poll Backoff `json:"poll"`
+	// MaxWait bounds how long a batch is awaited (0: until it ends, which the provider
+	// makes at most its 24h window). A batch still running then fails the job; it stays
+	// recorded below the store, and the same job run again later polls it again.
+	MaxWait time.Duration `json:"max_wait"`
 	// Fallback is what becomes of a request the batch did not answer for a transient
 	// reason: FallbackOnline or FallbackDeadLetter. A request the provider refused as
 	// wrong (a 4xx, say context_length_exceeded) is dead-lettered with that failure's
@@ -81,6 +85,8 @@ func (b BatchConfig) validate() error {
 	switch {
 	case b.MaxItems < 1 || b.MaxItems > MaxBatchItems:
 		return fmt.Errorf("batch size %d: want 1 to %d", b.MaxItems, MaxBatchItems)
+	case b.MaxWait < 0:
+		return fmt.Errorf("batch wait %v is negative", b.MaxWait)
 	case b.Poll.Initial <= 0 || b.Poll.Max < b.Poll.Initial:
 		return fmt.Errorf("batch polling %v..%v is not a range", b.Poll.Initial, b.Poll.Max)
 	case b.Fallback != FallbackOnline && b.Fallback != FallbackDeadLetter:

@@ -32,7 +32,8 @@ func batchEnded(status string) bool {
 }
 
 // AwaitBatch polls job's batch, on Batch.Poll's schedule, until it ends (completed,
-// failed, expired or cancelled), and returns it. It logs the batch's progress every few
+// failed, expired or cancelled), and returns it; after Batch.MaxWait, if set, a batch
+// still running is an error (the job fails, and its re-run polls the batch again). It logs the batch's progress every few
 // minutes. A batch the provider does not know ends as "lost": its requests are not
 // answered, and fall back as failed ones do.
 func (c *Client) AwaitBatch(ctx context.Context, job BatchJob) (openai.Batch, error) {
@@ -54,6 +55,10 @@ func (c *Client) AwaitBatch(ctx context.Context, job BatchJob) (openai.Batch, er
 			slog.Info("llm batch: ended", "stage", job.Stage, "batch", b.ID, "status", b.Status, "completed", b.RequestCounts.Completed,
 				"failed", b.RequestCounts.Failed, "total", b.RequestCounts.Total, "waited", time.Since(start).Round(time.Second))
 			return b, nil
+		}
+		if w := c.cfg.Batch.MaxWait; w > 0 && time.Since(start) >= w {
+			return openai.Batch{}, fmt.Errorf("llm: batch %s of stage %s is still %s after %v (%d of %d done); it stays recorded in %s: run the same job again later, and it polls the batch again instead of sending its requests twice",
+				b.ID, job.Stage, b.Status, w, b.RequestCounts.Completed, b.RequestCounts.Total, c.manifestPath(batchesPending, job.Manifest))
 		}
 		if time.Since(logged) >= 5*time.Minute {
 			slog.Info("llm batch: waiting", "stage", job.Stage, "batch", b.ID, "status", b.Status, "completed", b.RequestCounts.Completed,

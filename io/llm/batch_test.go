@@ -347,3 +347,35 @@ func TestBatchUnderTheBudget(t *testing.T) {
 		t.Errorf("%d refused by the budget, %d online calls; want 3 and 0", refused, srv.Stats().ChatRequests)
 	}
 }
+
+// TestBatchMaxWait: a batch still running after --batch_max_wait fails the await with a
+// message that says to run the job again; the run after it polls the same batch.
+func TestBatchMaxWait(t *testing.T) {
+	ctx := context.Background()
+	c, srv, cfg := testClient(t, llmtest.Options{BatchDelay: 300 * time.Millisecond}, func(cfg *Config) {
+		batchConfig(10, FallbackOnline)(cfg)
+		cfg.Batch.MaxWait = 30 * time.Millisecond
+	})
+	items := batchItems(t, c, manyRequests(4))
+	jobs, err := c.SubmitBatches(ctx, "generate", items)
+	if err != nil || len(jobs) != 1 {
+		t.Fatal(jobs, err)
+	}
+	if _, err := c.AwaitBatch(ctx, jobs[0]); err == nil || !strings.Contains(err.Error(), "run the same job again later") {
+		t.Fatalf("awaiting past --batch_max_wait: %v", err)
+	}
+	cfg.Batch.MaxWait = 0
+	later := sameClient(t, cfg)
+	again, err := later.SubmitBatches(ctx, "generate", items)
+	if err != nil || len(again) != 1 || again[0].ID != jobs[0].ID {
+		t.Fatalf("the later run's jobs %+v (%v); want the same batch", again, err)
+	}
+	for _, o := range harvest(t, later, again) {
+		if !o.Stored {
+			t.Errorf("outcome %+v", o)
+		}
+	}
+	if n := srv.Stats().Batches; n != 1 {
+		t.Errorf("%d batches created, want 1", n)
+	}
+}
