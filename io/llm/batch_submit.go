@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -85,21 +86,45 @@ func jobItem(it BatchItem) BatchJobItem {
 	return BatchJobItem{Key: it.Key, Template: it.Template, Lang: it.Lang}
 }
 
+// BatchGroup names the part of a stage's misses that one SubmitBatches call covers:
+// shard Shard of Shards, by a hash of their keys. Another shard of the same Shards holds
+// other keys, so its manifests need not be read: on a large stage, every group would
+// otherwise read every other group's manifests. The zero value says nothing, and every
+// manifest of the stage is read.
+type BatchGroup struct{ Shard, Shards int }
+
+func (g BatchGroup) String() string {
+	if g.Shards <= 0 {
+		return "all"
+	}
+	return fmt.Sprintf("%dof%d", g.Shard, g.Shards)
+}
+
+// disjoint reports whether the group named name (a manifest's) is another shard of g's
+// grouping, and so covers none of g's keys.
+func (g BatchGroup) disjoint(name string) bool {
+	var o BatchGroup
+	if _, err := fmt.Sscanf(name, "%dof%d", &o.Shard, &o.Shards); err != nil || o.String() != name {
+		return false
+	}
+	return g.Shards > 0 && o.Shards == g.Shards && o.Shard != g.Shard
+}
+
 // SubmitBatches makes sure that the provider has a batch for each of items (whose keys
-// are distinct): an item that a pending batch of an earlier attempt covers (a killed
-// run, a retried bundle) joins that batch; the others are sent in new batches of at most
+// are distinct), group g of stage's misses: an item that a pending batch of an earlier
+// attempt covers (a killed run, a retried bundle) joins that batch; the others are sent in new batches of at most
 // Batch.MaxItems, each with a manifest written before its upload and again as soon as
 // the provider names it. A new batch's items are reserved under the run's budget at the
 // batch price first; items it refuses are not sent (the stage's online call is refused in
 // turn, and dead-letters them). It returns the jobs to await, adopted ones first.
-func (c *Client) SubmitBatches(ctx context.Context, stage string, items []BatchItem) ([]BatchJob, error) {
-	jobs, rest, err := c.adoptPending(ctx, stage, items)
+func (c *Client) SubmitBatches(ctx context.Context, stage string, g BatchGroup, items []BatchItem) ([]BatchJob, error) {
+	jobs, rest, err := c.adoptPending(ctx, stage, g, items)
 	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(rest, func(a, b BatchItem) int { return strings.Compare(a.Key, b.Key) })
 	for chunk := range slices.Chunk(rest, c.cfg.Batch.MaxItems) {
-		job, ok, err := c.submit(ctx, stage, chunk)
+		job, ok, err := c.submit(ctx, stage, g, chunk)
 		if err != nil {
 			return nil, err
 		}
@@ -112,8 +137,8 @@ func (c *Client) SubmitBatches(ctx context.Context, stage string, items []BatchI
 
 // adoptPending joins items to the pending batches of this store and endpoint that cover
 // them, and returns the jobs and the items left.
-func (c *Client) adoptPending(ctx context.Context, stage string, items []BatchItem) (jobs []BatchJob, rest []BatchItem, err error) {
-	pending, err := c.pendingManifests(ctx)
+func (c *Client) adoptPending(ctx context.Context, stage string, g BatchGroup, items []BatchItem) (jobs []BatchJob, rest []BatchItem, err error) {
+	pending, err := c.pendingManifests(ctx, stage, g)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -165,7 +190,7 @@ func (c *Client) adoptPending(ctx context.Context, stage string, items []BatchIt
 }
 
 // submit sends items as one batch. ok is false when the budget refused them all.
-func (c *Client) submit(ctx context.Context, stage string, items []BatchItem) (job BatchJob, ok bool, err error) {
+func (c *Client) submit(ctx context.Context, stage string, g BatchGroup, items []BatchItem) (job BatchJob, ok bool, err error) {
 	admitted, worst, err := c.reserveBatch(ctx, items)
 	if err != nil {
 		return BatchJob{}, false, err
@@ -194,7 +219,7 @@ func (c *Client) submit(ctx context.Context, stage string, items []BatchItem) (j
 		input.WriteByte('\n')
 		m.Keys = append(m.Keys, it.Key)
 	}
-	m.Name = manifestName(stage, m.Keys)
+	m.Name = manifestName(stage, g, m.Keys)
 	// The intent first: a run killed after the provider created the batch finds it by
 	// the name in its metadata.
 	if err := c.writeManifest(ctx, batchesPending, m); err != nil {
@@ -310,14 +335,15 @@ func (c *Client) findBatch(ctx context.Context, name string, since time.Time) (i
 	return "", false, nil
 }
 
-// manifestName names a batch's manifest by its stage and the hash of its keys.
-func manifestName(stage string, keys []string) string {
+// manifestName names a batch's manifest by its stage, its group and the hash of its
+// keys: <stage>.<group>.<hash> (stage names hold no dot).
+func manifestName(stage string, g BatchGroup, keys []string) string {
 	h := sha256.New()
 	for _, k := range keys {
 		io.WriteString(h, k)
 		h.Write([]byte{0})
 	}
-	return stage + "-" + hex.EncodeToString(h.Sum(nil))[:20]
+	return stage + "." + g.String() + "." + hex.EncodeToString(h.Sum(nil))[:20]
 }
 
 func (c *Client) manifestPath(state, name string) string {
@@ -414,8 +440,9 @@ func readManifest(ctx context.Context, p string) (m batchManifest, ok bool, err 
 }
 
 // pendingManifests reads the manifests of the batches in progress at this store's
-// endpoint (another endpoint does not know their ids), by name.
-func (c *Client) pendingManifests(ctx context.Context) ([]batchManifest, error) {
+// endpoint (another endpoint does not know their ids) that may cover group g of stage's
+// keys, by name: not those of other stages, nor of other shards of g's grouping.
+func (c *Client) pendingManifests(ctx context.Context, stage string, g BatchGroup) ([]batchManifest, error) {
 	dir := fsx.Join(c.cfg.Store, batchesDir, batchesPending)
 	var names []string
 	var err error
@@ -434,6 +461,10 @@ func (c *Client) pendingManifests(ctx context.Context) ([]batchManifest, error) 
 	endpoint := redactedURL(c.endpoint())
 	var out []batchManifest
 	for _, p := range names {
+		parts := strings.Split(strings.TrimSuffix(path.Base(filepath.ToSlash(p)), ".json"), ".")
+		if len(parts) == 3 && (parts[0] != stage || g.disjoint(parts[1])) {
+			continue
+		}
 		m, ok, err := readManifest(ctx, p)
 		if err != nil {
 			return nil, err

@@ -52,7 +52,7 @@ func batchItems(t *testing.T, c *Client, reqs []ChatRequest) []BatchItem {
 func runBatches(t *testing.T, c *Client, items []BatchItem) []BatchOutcome {
 	t.Helper()
 	ctx := context.Background()
-	jobs, err := c.SubmitBatches(ctx, "generate", items)
+	jobs, err := c.SubmitBatches(ctx, "generate", BatchGroup{}, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestResumedRunPollsTheSameBatches(t *testing.T) {
 	ctx := context.Background()
 	c, srv, cfg := testClient(t, llmtest.Options{BatchDelay: 20 * time.Millisecond}, batchConfig(4, FallbackOnline))
 	reqs := manyRequests(10)
-	first, err := c.SubmitBatches(ctx, "generate", batchItems(t, c, reqs))
+	first, err := c.SubmitBatches(ctx, "generate", BatchGroup{}, batchItems(t, c, reqs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestResumedRunPollsTheSameBatches(t *testing.T) {
 		t.Fatalf("%d batches created, %d jobs; want 3", n, len(first))
 	}
 	// Killed between the create and the manifest's second write: the manifest has no id.
-	m, err := c.pendingManifests(ctx)
+	m, err := c.pendingManifests(ctx, "generate", BatchGroup{})
 	if err != nil || len(m) != 3 {
 		t.Fatal(err, len(m))
 	}
@@ -170,7 +170,7 @@ func TestResumedRunPollsTheSameBatches(t *testing.T) {
 
 	resumed := sameClient(t, cfg)
 	items := batchItems(t, resumed, reqs)
-	again, err := resumed.SubmitBatches(ctx, "generate", items)
+	again, err := resumed.SubmitBatches(ctx, "generate", BatchGroup{}, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestResumedRunPollsTheSameBatches(t *testing.T) {
 	if err := resumed.writeManifest(ctx, batchesPending, intent); err != nil {
 		t.Fatal(err)
 	}
-	jobs, err := resumed.SubmitBatches(ctx, "generate", its)
+	jobs, err := resumed.SubmitBatches(ctx, "generate", BatchGroup{}, its)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +307,7 @@ func TestLostBatchFallsBack(t *testing.T) {
 	if err := c.writeManifest(ctx, batchesPending, m); err != nil {
 		t.Fatal(err)
 	}
-	jobs, err := c.SubmitBatches(ctx, "generate", items)
+	jobs, err := c.SubmitBatches(ctx, "generate", BatchGroup{}, items)
 	if err != nil || len(jobs) != 1 || jobs[0].ID != "batch_nowhere" {
 		t.Fatalf("jobs %+v, %v; want the recorded batch adopted", jobs, err)
 	}
@@ -357,7 +357,7 @@ func TestBatchMaxWait(t *testing.T) {
 		cfg.Batch.MaxWait = 30 * time.Millisecond
 	})
 	items := batchItems(t, c, manyRequests(4))
-	jobs, err := c.SubmitBatches(ctx, "generate", items)
+	jobs, err := c.SubmitBatches(ctx, "generate", BatchGroup{}, items)
 	if err != nil || len(jobs) != 1 {
 		t.Fatal(jobs, err)
 	}
@@ -366,7 +366,7 @@ func TestBatchMaxWait(t *testing.T) {
 	}
 	cfg.Batch.MaxWait = 0
 	later := sameClient(t, cfg)
-	again, err := later.SubmitBatches(ctx, "generate", items)
+	again, err := later.SubmitBatches(ctx, "generate", BatchGroup{}, items)
 	if err != nil || len(again) != 1 || again[0].ID != jobs[0].ID {
 		t.Fatalf("the later run's jobs %+v (%v); want the same batch", again, err)
 	}
@@ -377,5 +377,35 @@ func TestBatchMaxWait(t *testing.T) {
 	}
 	if n := srv.Stats().Batches; n != 1 {
 		t.Errorf("%d batches created, want 1", n)
+	}
+}
+
+// TestManifestsOfOtherShardsAreNotRead: a group reads the pending manifests that may
+// cover its keys: not another shard's of the same grouping, nor another stage's; a
+// grouping of another size (a resumed run with fewer misses) reads them all.
+func TestManifestsOfOtherShardsAreNotRead(t *testing.T) {
+	ctx := context.Background()
+	c, _, _ := testClient(t, llmtest.Options{}, batchConfig(10, FallbackOnline))
+	items := batchItems(t, c, manyRequests(6))
+	for shard, part := range [][]BatchItem{items[:3], items[3:]} {
+		if _, err := c.SubmitBatches(ctx, "generate", BatchGroup{Shard: shard, Shards: 2}, part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		stage string
+		g     BatchGroup
+		want  int
+	}{
+		{"generate", BatchGroup{0, 2}, 1}, {"generate", BatchGroup{1, 2}, 1}, {"generate", BatchGroup{0, 3}, 2},
+		{"generate", BatchGroup{}, 2}, {"judge_r1", BatchGroup{0, 2}, 0},
+	} {
+		m, err := c.pendingManifests(ctx, tc.stage, tc.g)
+		if err != nil || len(m) != tc.want {
+			t.Errorf("%s %v: %d manifests read (%v), want %d", tc.stage, tc.g, len(m), err, tc.want)
+		}
+	}
+	if (BatchGroup{0, 2}).disjoint("0of2") || !(BatchGroup{0, 2}).disjoint("1of2") || (BatchGroup{0, 2}).disjoint("1of3") || (BatchGroup{0, 2}).disjoint("x1of2") {
+		t.Error("disjoint")
 	}
 }

@@ -32,8 +32,8 @@ import (
 
 func init() {
 	register.DoFn3x1[context.Context, Request, func(llm.BatchItem), error](&missFn{})
-	register.DoFn2x2[llm.BatchItem, int, int, llm.BatchItem](&shardFn{})
-	register.DoFn4x1[context.Context, int, func(*llm.BatchItem) bool, func(llm.BatchJob), error](&submitFn{})
+	register.DoFn2x2[llm.BatchItem, int, string, llm.BatchItem](&shardFn{})
+	register.DoFn4x1[context.Context, string, func(*llm.BatchItem) bool, func(llm.BatchJob), error](&submitFn{})
 	register.Function3x0[int, func(*llm.BatchJob) bool, func(llm.BatchJob)](ungroup)
 	register.DoFn4x1[context.Context, llm.BatchJob, func(llm.BatchFailure), func(string, int), error](&awaitFn{})
 	register.Emitter1[llm.BatchItem]()
@@ -164,14 +164,14 @@ func (fn *missFn) ProcessElement(ctx context.Context, r Request, emit func(llm.B
 	return err
 }
 
-// shardFn keys an item by its batch: a hash of its key modulo the number of batches
-// that n misses need.
+// shardFn keys an item by its group (llm.BatchGroup, as a string): a hash of its key
+// modulo the number of batches that n misses need.
 type shardFn struct{ MaxItems int }
 
-func (fn *shardFn) ProcessElement(it llm.BatchItem, n int) (int, llm.BatchItem) {
+func (fn *shardFn) ProcessElement(it llm.BatchItem, n int) (string, llm.BatchItem) {
 	shards := max(1, int(math.Ceil(float64(n)/float64(fn.MaxItems))))
 	h, _ := strconv.ParseUint(it.Key[:min(15, len(it.Key))], 16, 64) // keys are hex SHA-256s
-	return int(h % uint64(shards)), it
+	return llm.BatchGroup{Shard: int(h % uint64(shards)), Shards: shards}.String(), it
 }
 
 // submitFn submits a group's items, or joins them to the batches an earlier attempt
@@ -195,13 +195,17 @@ func (fn *submitFn) Teardown() error {
 	return fn.client.Close()
 }
 
-func (fn *submitFn) ProcessElement(ctx context.Context, _ int, items func(*llm.BatchItem) bool, emit func(llm.BatchJob)) error {
+func (fn *submitFn) ProcessElement(ctx context.Context, group string, items func(*llm.BatchItem) bool, emit func(llm.BatchJob)) error {
+	var g llm.BatchGroup
+	if _, err := fmt.Sscanf(group, "%dof%d", &g.Shard, &g.Shards); err != nil {
+		return fmt.Errorf("llmbatch: group %q: %v", group, err)
+	}
 	var all []llm.BatchItem
 	var it llm.BatchItem
 	for items(&it) {
 		all = append(all, it)
 	}
-	jobs, err := fn.client.SubmitBatches(ctx, fn.Stage, all)
+	jobs, err := fn.client.SubmitBatches(ctx, fn.Stage, g, all)
 	if err != nil {
 		return err
 	}
