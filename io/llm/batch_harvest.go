@@ -250,7 +250,7 @@ func (c *Client) finishManifest(ctx context.Context, job BatchJob, b openai.Batc
 	if b.Status != batchLost && len(m.Keys) > len(job.Items) {
 		return nil
 	}
-	m.Status, m.Answered, m.Failed, m.EndedAt = b.Status, answered, failed, time.Now().UTC()
+	m.State, m.Status, m.Answered, m.Failed, m.EndedAt = stateDone, b.Status, answered, failed, time.Now().UTC()
 	if err := c.writeManifest(ctx, batchesDone, m); err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ const (
 	// metadata names the manifest, so a resumed run can find it (findBatch).
 	stateCreating  = "creating"
 	stateSubmitted = "submitted" // the provider named the batch
+	stateDone      = "done"      // its answers are stored (in done/)
 )
 
 // batchMetaKey is the batch metadata field that names the batch's manifest.

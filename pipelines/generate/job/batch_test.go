@@ -42,6 +42,8 @@ func TestBatchRunEqualsOnlineRun(t *testing.T) {
 	on := runJob(t, generateConfig(t, onURL, t.TempDir()))
 	checkFunnel(t, on)
 
+	const secret = "sk-test-BATCH-NEVER-WRITE-ME-4410"
+	t.Setenv(llm.APIKeyEnv, secret)
 	srv, url := startFake(t, llmtest.Options{BatchDelay: 20 * time.Millisecond})
 	start := time.Now()
 	o := runJob(t, withBatch(generateConfig(t, url, t.TempDir()), llm.FallbackOnline))
@@ -82,6 +84,11 @@ func TestBatchRunEqualsOnlineRun(t *testing.T) {
 	}
 	if rows, want := readDataset(t, o.out, dataset.MixedName), readDataset(t, on.out, dataset.MixedName); !reflect.DeepEqual(rows, want) || len(rows) == 0 {
 		t.Errorf("the batch run's dataset (%d rows) differs from the online run's (%d)", len(rows), len(want))
+	}
+
+	// The key went to the server and nowhere else: not the manifests, not the store.
+	if hits := grepTree(t, o.out, secret); len(hits) > 0 {
+		t.Errorf("the API key is in %v", hits)
 	}
 
 	// A re-run finds everything in the store: no batch, no call.
