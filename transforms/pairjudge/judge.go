@@ -18,8 +18,8 @@ import (
 )
 
 func init() {
-	// One emitter for the funnel's counts and the model usage: Beam's registered
-	// StartBundle and FinishBundle take at most seven parameters.
+	// One emitter for the funnel's counts and the model usage: they end in one
+	// PCollection, and the batch failures' side input made the methods long enough.
 	register.DoFn8x1[context.Context, Comparison, int, func(*llm.BatchFailure) bool, func(Judgment), func(Judgment), func(record.Rejected), func(string, int), error](&judgeFn{})
 	register.DoFn2x1[Comparison, func(llmbatch.Request), error](&judgeRequestsFn{})
 	register.Emitter1[llmbatch.Request]()
