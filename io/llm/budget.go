@@ -48,6 +48,9 @@ type budget struct {
 	cost        float64        // leased and not yet reserved (settling gives back the unspent part)
 	outstanding int            // reservations not yet settled
 	emptyAt     time.Time      // when the ledger last granted nothing; zero: it has not
+	// held are batched requests charged at their worst case when their batch was
+	// submitted, by batch id and key: credit gives back what the answer did not spend.
+	held map[string]float64
 }
 
 var (
@@ -206,4 +209,58 @@ func (b *budget) giveBack(ctx context.Context) {
 	}
 	b.requests -= back.Requests
 	b.cost -= back.Cost
+}
+
+// hold records that the request key of batch id was charged worstCost (reserved and
+// settled at its worst case when the batch was submitted), until its answer comes.
+func (b *budget) hold(id, key string, worstCost float64) {
+	if !b.capped() {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.held == nil {
+		b.held = map[string]float64{}
+	}
+	b.held[id+"/"+key] = worstCost
+}
+
+// credit gives back what a batched request held by hold did not spend, once: what its
+// answer cost, actual, or everything, request included, when it got none. A batch
+// harvested in another process than the one that submitted it holds nothing here: its
+// worst case stays spent, and the run ends below its cap rather than above (the ledger
+// takes back only what a process leased itself).
+func (b *budget) credit(id, key string, answered bool, actual float64) {
+	if b.maxCost <= 0 && b.maxRequests <= 0 {
+		return
+	}
+	b.mu.Lock()
+	worst, ok := b.held[id+"/"+key]
+	delete(b.held, id+"/"+key)
+	b.mu.Unlock()
+	switch {
+	case !ok:
+	case answered:
+		b.unspend(0, max(0, worst-actual))
+	default:
+		b.unspend(1, worst)
+	}
+}
+
+// unspend gives this process back requests and cost it charged and did not spend (a
+// batch that was not sent, or whose answers cost less than their worst case), for its
+// next calls; Close returns what is left of it to the ledger.
+func (b *budget) unspend(requests int64, cost float64) {
+	if !b.capped() {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.maxRequests > 0 {
+		b.requests += requests
+	}
+	if b.maxCost > 0 {
+		b.cost += cost
+	}
+	b.settled.Broadcast()
 }

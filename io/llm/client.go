@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -33,6 +34,8 @@ type Client struct {
 	redact   redactor // built from the key: every Failure, error and log line goes through it
 	// progress counts retries as they happen (ReportTo); nil: none
 	progress *Progress
+	// batchFailed holds the requests the stage's batches did not answer (UseBatchFailures)
+	batchFailed atomic.Pointer[map[string]BatchFailure]
 }
 
 // New builds a Client for cfg, reading the API key cfg.APIKeySecret refers to (see
@@ -186,6 +189,9 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (reply Reply, f *Failu
 		return Reply{}, nil, fmt.Errorf("llm: offline, and the response store %s has no answer for request %s (template %s, model %s): run once online, or point --response_store at the store that has it",
 			c.cfg.Store, key[:16], r.Template, c.cfg.Model)
 	}
+	if f := c.batchFailure(key); f != nil {
+		return Reply{}, f, nil
+	}
 	promptTokens := approxTokens(r.Messages)
 	worst := c.cfg.Price.Cost(promptTokens, c.cfg.Sampling.MaxTokens)
 	if err := c.budget.reserve(ctx, worst); err != nil {
@@ -205,13 +211,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (reply Reply, f *Failu
 		}
 		return Reply{Attempts: retries + 1, Retries: retries}, f, err
 	}
-	e := store.Entry{Key: key, Model: c.cfg.Model, ResponseModel: resp.Model, Template: r.Template,
-		PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens,
-		CreatedAt: time.Now().UTC(), Placeholder: c.cfg.Placeholder, Endpoint: c.endpoint()}
-	for _, ch := range resp.Choices {
-		e.Content = append(e.Content, c.redact.stored(ch.Message.Content))
-		e.FinishReason = append(e.FinishReason, string(ch.FinishReason))
-	}
+	e := c.entry(key, r.Template, resp)
 	c.budget.settle(worst, c.cfg.Price.Cost(e.PromptTokens, e.CompletionTokens))
 	// Stored before anything else happens to it: from here on, no retry, re-run or crash
 	// pays for this answer again.
@@ -221,6 +221,18 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (reply Reply, f *Failu
 	reply, f = c.replyFrom(e, false, retries)
 	reply.Attempts = retries + 1
 	return reply, f, nil
+}
+
+// entry is the store entry of an answer to the request with key, online or batched alike.
+func (c *Client) entry(key, template string, resp openai.ChatCompletionResponse) store.Entry {
+	e := store.Entry{Key: key, Model: c.cfg.Model, ResponseModel: resp.Model, Template: template,
+		PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens,
+		CreatedAt: time.Now().UTC(), Placeholder: c.cfg.Placeholder, Endpoint: c.endpoint()}
+	for _, ch := range resp.Choices {
+		e.Content = append(e.Content, c.redact.stored(ch.Message.Content))
+		e.FinishReason = append(e.FinishReason, string(ch.FinishReason))
+	}
+	return e
 }
 
 // unusableChat says what makes a stored chat entry unusable, or "" if nothing does: no

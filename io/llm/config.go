@@ -43,6 +43,9 @@ type Config struct {
 	MaxRequests int64   `json:"max_requests"` // calls allowed to this run, all workers together (the ledger below Store); 0 = no cap
 	MaxCost     float64 `json:"max_cost"`     // spend allowed to this run, all workers together; 0 = no cap
 	RunID       string  `json:"run_id"`       // scopes the budget: its ledger is <Store>/_ledger/<RunID>.json
+	// Batch sends a stage's store misses through the provider's Batch API before the
+	// stage runs (see BatchConfig); off by default.
+	Batch BatchConfig `json:"batch"`
 
 	// Placeholder marks answers from the project's fake server, so that every output
 	// built from them can say it holds placeholder text.
@@ -60,6 +63,7 @@ func DefaultConfig() Config {
 		MaxInFlight:       32,
 		GiveUpAfter:       10 * time.Minute,
 		Backoff:           Backoff{Initial: 250 * time.Millisecond, Max: 30 * time.Second},
+		Batch:             DefaultBatchConfig(),
 	}
 }
 
@@ -86,6 +90,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("no response store")
 	case c.MaxRequests < 0 || c.MaxCost < 0 || c.Price.InputPerM < 0 || c.Price.OutputPerM < 0:
 		return fmt.Errorf("budgets and prices must not be negative")
+	case c.Batch.Enabled && c.Offline:
+		return fmt.Errorf("the Batch API calls the model: it cannot be used offline")
+	case c.Batch.Enabled:
+		return c.Batch.validate()
 	}
 	return nil
 }

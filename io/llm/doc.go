@@ -19,6 +19,14 @@
 //  5. the answer is stored before Chat returns, so a retried bundle, a re-run or a run
 //     killed with SIGKILL never pays for it again.
 //
+// With Config.Batch enabled, a stage first sends the requests the store cannot answer
+// through the provider's Batch API (BatchItem, SubmitBatches, AwaitBatch, HarvestBatch;
+// transforms/llmbatch wires them into a pipeline): each answer is stored under the key
+// the online call would use, so the stage's calls then find them in the store. Batches
+// are recorded below the store (<store>/_batches/) as soon as they are created, and a
+// resumed run polls them rather than paying for their requests again. Chat answers what
+// the batches did not answer as UseBatchFailures says: online, or as a Failure.
+//
 // The API key is read when the Client is built, on the worker, from what
 // Config.APIKeySecret refers to ($OPENAI_API_KEY by default, env:NAME, or a Secret
 // Manager version; see ResolveKey). A Config holds the reference only; the key is never

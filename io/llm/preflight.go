@@ -53,6 +53,15 @@ func Preflight(ctx context.Context, cfg Config, probe Probe) error {
 		_, err = c.CreateChatCompletion(ctx, openai.ChatCompletionRequest{Model: cfg.Model, MaxTokens: 1,
 			Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "Reply with OK."}}})
 	}
+	if err == nil && cfg.Batch.Enabled && probe == ProbeChat {
+		// vLLM and most local servers serve no Batch API: say so now, not after the
+		// first stage has been ingested.
+		limit := 1
+		if _, berr := c.ListBatch(ctx, nil, &limit); berr != nil {
+			return newRedactor(key).error(fmt.Errorf("%s does not offer the Batch API (GET /v1/batches: %s): drop --batch_api, or point --llm_base_url at a provider that has it",
+				displayURL(cfg.BaseURL), firstLine(berr.Error(), 200)))
+		}
+	}
 	if err == nil {
 		return nil
 	}

@@ -64,6 +64,8 @@ type Worker[T any] struct {
 	// Unix milliseconds (0: no call yet): the stage's wall time is their span over
 	// every bundle (SpanKey).
 	first, last int64
+	// batchRead says the stage's batch failures were handed to the client (UseBatch)
+	batchRead bool
 }
 
 // SpanKey names the count that carries a bundle's first call's start (which "first")
@@ -83,6 +85,23 @@ func (w *Worker[T]) Setup(ctx context.Context, cfg Config, stage string, progres
 	w.Progress = StageProgress(stage, cfg.Price, progressEvery)
 	client.ReportTo(w.Progress)
 	return nil
+}
+
+// UseBatch hands the client the requests the stage's batches did not answer, from the
+// side input that a batch prefetch gives the stage (see Client.UseBatchFailures): call
+// it in ProcessElement before the element's calls. The side input is read once per DoFn
+// instance (the global window's never changes), not per element: every read decodes it.
+func (w *Worker[T]) UseBatch(next func(*BatchFailure) bool) {
+	if w.batchRead {
+		return
+	}
+	failures := map[string]BatchFailure{}
+	var f BatchFailure
+	for next(&f) {
+		failures[f.Key] = f
+	}
+	w.Client.UseBatchFailures(failures)
+	w.batchRead = true
 }
 
 // Teardown cancels calls still running and closes the client.

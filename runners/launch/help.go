@@ -22,10 +22,12 @@ type Group struct {
 
 // The flags the launcher and BindModelFlags define, for the binaries' groups: the
 // endpoint and sampling ("model endpoint"), the limits and budgets ("budgets and
-// limits"), and the launcher's own ("run", with the job's --run_id).
+// limits"), the Batch API ("batch API"), and the launcher's own ("run", with the job's
+// --run_id).
 var (
 	ModelEndpointFlags = []string{"llm_base_url", "llm_api_type", "llm_api_version", "api_key_secret", "temperature", "top_p", "max_tokens", "request_timeout", "max_retries", "response_store", "store_fsync", "offline", "progress_every"}
 	ModelLimitFlags    = []string{"max_in_flight", "give_up_after", "rpm", "tpm", "price", "max_requests", "max_cost", "max_failure_rate", "estimate_latency"}
+	ModelBatchFlags    = []string{"batch_api", "batch_price", "batch_size", "batch_fallback", "batch_poll", "batch_max_wait"}
 	LauncherFlags      = []string{"skip_preflight", "lease_ttl", "wait_for_lease", "log_level", "beam_log_level", "progress_bars"}
 )
 

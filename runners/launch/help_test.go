@@ -141,7 +141,8 @@ func TestCheckGroups(t *testing.T) {
 }
 
 // TestLauncherFlags: the names LauncherFlags lists are the flags BindLauncherFlags
-// defines, and ModelEndpointFlags with ModelLimitFlags those of BindModelFlags.
+// defines, and ModelEndpointFlags, ModelLimitFlags and ModelBatchFlags those of
+// BindModelFlags.
 func TestLauncherFlags(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	BindLauncherFlags(fs)
@@ -150,7 +151,7 @@ func TestLauncherFlags(t *testing.T) {
 	}
 	fs = flag.NewFlagSet("x", flag.ContinueOnError)
 	BindModelFlags(fs)
-	if err := CheckGroups(fs, []Group{{"Model endpoint", ModelEndpointFlags}, {"Budgets and limits", ModelLimitFlags}}); err != nil {
+	if err := CheckGroups(fs, []Group{{"Model endpoint", ModelEndpointFlags}, {"Budgets and limits", ModelLimitFlags}, {"Batch API", ModelBatchFlags}}); err != nil {
 		t.Error(err)
 	}
 }

@@ -24,11 +24,16 @@ type ModelFlags struct {
 	storeFsync, offline             *bool
 	maxRequests                     *int64
 	maxCost, maxFailureRate         *float64
+	batchAPI                        *bool
+	batchPrice, batchFallback       *string
+	batchSize                       *int
+	batchPoll, batchMaxWait         *time.Duration
 }
 
 // BindModelFlags binds the shared model flags to fs.
 func BindModelFlags(fs *flag.FlagSet) *ModelFlags {
 	d := llm.DefaultConfig()
+	b := llm.DefaultBatchConfig()
 	return &ModelFlags{
 		baseURL:        fs.String("llm_base_url", "", "OpenAI-compatible endpoint, e.g. https://api.openai.com/v1 or http://localhost:8000/v1 (vLLM); empty: the offline stand-in model, whose answers are placeholder text"),
 		apiType:        fs.String("llm_api_type", d.APIType, `"openai" (also vLLM, Ollama, llama.cpp server) or "azure"`),
@@ -52,6 +57,12 @@ func BindModelFlags(fs *flag.FlagSet) *ModelFlags {
 		maxFailureRate: fs.Float64("max_failure_rate", 0.2, "a run in which more than this share of a model stage's calls failed for good ends as failed: no _SUCCESS, non-zero exit (its dead letters and stored answers stay for the re-run)"),
 		progressEvery:  fs.Duration("progress_every", 30*time.Second, "how often to log progress of the model stages"),
 		latency:        fs.Duration("estimate_latency", 2*time.Second, "the latency of one model call that --estimate's time assumes"),
+		batchAPI:       fs.Bool("batch_api", false, "send each model stage's requests that the response store lacks as Batch API jobs (/v1/batches, answered within 24h at about half the price) before the stage runs, instead of online calls; a killed run polls its batches again when re-run"),
+		batchPrice:     fs.String("batch_price", "", "price per 1M input and output tokens of batched requests, as --price (default: half of --price)"),
+		batchSize:      fs.Int("batch_size", b.MaxItems, fmt.Sprintf("most requests in one batch (at most %d)", llm.MaxBatchItems)),
+		batchFallback:  fs.String("batch_fallback", b.Fallback, "what becomes of a request a batch did not answer (an item that failed, a batch that expired): online (asked online in the stage) or dead_letter (rejected as "+llm.ReasonBatchFailed+")"),
+		batchPoll:      fs.Duration("batch_poll", b.Poll.Max, "the longest wait between two polls of a running batch"),
+		batchMaxWait:   fs.Duration("batch_max_wait", 0, "how long a stage waits for its batches before the job fails, leaving them recorded for the next run of the same job to poll (0: until they end, at most the provider's 24h)"),
 	}
 }
 
@@ -78,6 +89,9 @@ func (m *ModelFlags) Config(model, output string, run Run) (llm.Config, error) {
 	if c.Store == "" {
 		c.Store = fsx.Join(output, "responses")
 	}
+	if c.Batch, err = m.batch(c.Price); err != nil {
+		return c, err
+	}
 	if c.BaseURL == "" {
 		c.BaseURL, c.Placeholder = llm.StandInURL, true
 		if c.Model == "" {
@@ -86,6 +100,42 @@ func (m *ModelFlags) Config(model, output string, run Run) (llm.Config, error) {
 	}
 	return c, nil
 }
+
+// batch is the Batch API's configuration the flags say, for a model priced online at
+// price.
+func (m *ModelFlags) batch(price llm.Price) (llm.BatchConfig, error) {
+	b := llm.DefaultBatchConfig()
+	b.Enabled, b.MaxItems, b.Fallback = *m.batchAPI, *m.batchSize, *m.batchFallback
+	b.Poll.Max, b.MaxWait = *m.batchPoll, *m.batchMaxWait
+	b.Poll.Initial = min(b.Poll.Initial, b.Poll.Max)
+	b.Price = llm.Price{InputPerM: price.InputPerM / 2, OutputPerM: price.OutputPerM / 2}
+	if *m.batchPrice != "" {
+		p, err := ParsePrice(*m.batchPrice)
+		if err != nil {
+			return b, fmt.Errorf("--batch_price: %v", err)
+		}
+		b.Price = p
+	}
+	switch {
+	case !b.Enabled:
+		return b, nil
+	case *m.offline:
+		return b, fmt.Errorf("--batch_api sends requests to the model; it cannot be used with --offline")
+	case b.MaxItems < 1 || b.MaxItems > llm.MaxBatchItems:
+		return b, fmt.Errorf("--batch_size=%d: want 1 to %d", b.MaxItems, llm.MaxBatchItems)
+	case b.Fallback != llm.FallbackOnline && b.Fallback != llm.FallbackDeadLetter:
+		return b, fmt.Errorf("--batch_fallback=%q: want %s or %s", b.Fallback, llm.FallbackOnline, llm.FallbackDeadLetter)
+	case b.Poll.Max <= 0:
+		return b, fmt.Errorf("--batch_poll=%v: want a positive duration", b.Poll.Max)
+	case b.MaxWait < 0:
+		return b, fmt.Errorf("--batch_max_wait=%v: want 0 or a positive duration", b.MaxWait)
+	}
+	return b, nil
+}
+
+// Batched reports whether the flags send the model stages' requests through the Batch
+// API (--batch_api).
+func (m *ModelFlags) Batched() bool { return *m.batchAPI }
 
 // APIKeySecret is --api_key_secret: the reference the API key is read from.
 func (m *ModelFlags) APIKeySecret() string { return *m.apiKeySecret }

@@ -15,10 +15,13 @@ import (
 	"github.com/xinstruct/xinstruct/io/evalio"
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
+	"github.com/xinstruct/xinstruct/transforms/llmbatch"
 )
 
 func init() {
-	register.DoFn7x1[context.Context, Ask, int, func(evalio.Answer), func(record.Rejected), func(string, int), func(string, int), error](&answerFn{})
+	register.DoFn8x1[context.Context, Ask, int, func(*llm.BatchFailure) bool, func(evalio.Answer), func(record.Rejected), func(string, int), func(string, int), error](&answerFn{})
+	register.DoFn2x1[Ask, func(llmbatch.Request), error](&firstTurnsFn{})
+	register.Emitter1[llmbatch.Request]()
 	register.Emitter1[evalio.Answer]()
 	register.Function1x1(turnsOf)
 }
@@ -69,17 +72,44 @@ func (p Params) validate() error {
 // returns PCollection<evalio.Answer> (one per turn), dead letters
 // (PCollection<record.Rejected>, stage Stage(p.Name): a failed call, and each later turn
 // of its question) and counts (PCollection<KV<string, int>>: the stage's turns in and
-// answers out per language, and its model usage). It panics at construction time if p
-// is invalid.
+// answers out per language, and its model usage). With p.LLM.Batch enabled, the first
+// turns the store cannot answer are sent through the Batch API first
+// (llmbatch.Prefetch), and the stage runs once they have ended; later turns, which carry
+// the model's earlier answers, are asked online. It panics at construction time if p is
+// invalid.
 func Answer(s beam.Scope, p Params, asks, total beam.PCollection) (answers, rejected, counts beam.PCollection) {
 	s = s.Scope("answer.Answer")
 	if err := p.validate(); err != nil {
 		panic(fmt.Sprintf("answer.Answer: %v", err))
 	}
 	prompts.MustLoad(TemplateAnswer)
+	failures, usages := llmbatch.None(s), []beam.PCollection{}
+	if p.LLM.Batch.Enabled && !p.Estimate {
+		var batchUsage beam.PCollection
+		failures, batchUsage = llmbatch.Prefetch(s, llmbatch.Params{LLM: p.LLM, Stage: Stage(p.Name)}, beam.ParDo(s, &firstTurnsFn{}, asks))
+		usages = append(usages, batchUsage)
+	}
 	var usage beam.PCollection
-	answers, rejected, counts, usage = beam.ParDo4(s, &answerFn{Params: p}, asks, beam.SideInput{Input: total})
-	return answers, rejected, beam.Flatten(s, counts, usage)
+	answers, rejected, counts, usage = beam.ParDo4(s, &answerFn{Params: p}, asks, beam.SideInput{Input: total}, beam.SideInput{Input: failures})
+	return answers, rejected, beam.Flatten(s, append([]beam.PCollection{counts, usage}, usages...)...)
+}
+
+// firstTurnsFn emits each ask's first turn for the batch prefetch: the very request the
+// stage sends for it.
+type firstTurnsFn struct{ tmpl *prompts.Template }
+
+func (fn *firstTurnsFn) Setup() { fn.tmpl = prompts.MustLoad(TemplateAnswer) }
+
+func (fn *firstTurnsFn) ProcessElement(a Ask, emit func(llmbatch.Request)) error {
+	if len(a.Turns) == 0 {
+		return nil
+	}
+	msgs, err := messages(fn.tmpl, a, 0, nil)
+	if err != nil {
+		return err
+	}
+	emit(llmbatch.Request{Lang: a.Lang, Chat: llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: msgs}})
+	return nil
 }
 
 type answerFn struct {
@@ -103,14 +133,15 @@ func (fn *answerFn) Setup(ctx context.Context) error {
 
 func (fn *answerFn) Teardown() error { return fn.w.Teardown() }
 
-func (fn *answerFn) StartBundle(context.Context, int, func(evalio.Answer), func(record.Rejected), func(string, int), func(string, int)) {
+func (fn *answerFn) StartBundle(context.Context, int, func(*llm.BatchFailure) bool, func(evalio.Answer), func(record.Rejected), func(string, int), func(string, int)) {
 	fn.w.StartBundle()
 }
 
 // ProcessElement starts an ask's turns; counts are this stage's in and out, usage its
 // model usage (the Worker's).
-func (fn *answerFn) ProcessElement(ctx context.Context, a Ask, total int, emit func(evalio.Answer), reject func(record.Rejected), counts, _ func(string, int)) error {
+func (fn *answerFn) ProcessElement(ctx context.Context, a Ask, total int, batchFailed func(*llm.BatchFailure) bool, emit func(evalio.Answer), reject func(record.Rejected), counts, _ func(string, int)) error {
 	fn.w.Progress.SetTotal(int64(total))
+	fn.w.UseBatch(batchFailed)
 	if fn.Params.Estimate {
 		return fn.estimate(ctx, a, emit)
 	}
@@ -119,7 +150,7 @@ func (fn *answerFn) ProcessElement(ctx context.Context, a Ask, total int, emit f
 	return fn.w.Emit(func(o outcome) { fn.emit(o, emit, reject, counts) })
 }
 
-func (fn *answerFn) FinishBundle(_ context.Context, _ int, emit func(evalio.Answer), reject func(record.Rejected), counts, usage func(string, int)) error {
+func (fn *answerFn) FinishBundle(_ context.Context, _ int, _ func(*llm.BatchFailure) bool, emit func(evalio.Answer), reject func(record.Rejected), counts, usage func(string, int)) error {
 	return fn.w.FinishBundle(func(o outcome) { fn.emit(o, emit, reject, counts) }, usage)
 }
 
@@ -135,10 +166,10 @@ func (fn *answerFn) emit(o outcome, emit func(evalio.Answer), reject func(record
 
 // messages is the dialogue that asks turn k (0-based): the earlier turns with their
 // answers, then turn k.
-func (fn *answerFn) messages(a Ask, k int, earlier []evalio.Answer) ([]llm.Message, error) {
+func messages(tmpl *prompts.Template, a Ask, k int, earlier []evalio.Answer) ([]llm.Message, error) {
 	var msgs []llm.Message
 	for i := 0; i <= k; i++ {
-		user, err := fn.tmpl.Render(struct{ Question, Suffix string }{a.Turns[i], ""}, nil)
+		user, err := tmpl.Render(struct{ Question, Suffix string }{a.Turns[i], ""}, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -154,7 +185,7 @@ func (fn *answerFn) messages(a Ask, k int, earlier []evalio.Answer) ([]llm.Messa
 func (fn *answerFn) ask(a Ask) (outcome, error) {
 	var o outcome
 	for k, turn := range a.Turns {
-		msgs, err := fn.messages(a, k, o.answers)
+		msgs, err := messages(fn.tmpl, a, k, o.answers)
 		if err != nil {
 			return o, err
 		}
@@ -208,7 +239,7 @@ func (fn *answerFn) estimate(ctx context.Context, a Ask, emit func(evalio.Answer
 			out(k, "")
 			continue
 		}
-		msgs, err := fn.messages(a, k, earlier)
+		msgs, err := messages(fn.tmpl, a, k, earlier)
 		if err != nil {
 			return err
 		}

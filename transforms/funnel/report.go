@@ -79,6 +79,15 @@ type Usage struct {
 	SavedPromptTokens     int64   `json:"saved_prompt_tokens,omitempty"`
 	SavedCompletionTokens int64   `json:"saved_completion_tokens,omitempty"`
 	SavedCost             float64 `json:"saved_cost,omitempty"`
+	// The stage's Batch API usage (--batch_api), apart from its online calls: requests
+	// sent in batches, those they did not answer (asked online or dead-lettered), their
+	// tokens, and their cost at the batch price, which Cost includes. The stage's own
+	// lookups of the batches' answers count as CacheHits.
+	BatchRequests         int64   `json:"batch_requests,omitempty"`
+	BatchFailures         int64   `json:"batch_failures,omitempty"`
+	BatchPromptTokens     int64   `json:"batch_prompt_tokens,omitempty"`
+	BatchCompletionTokens int64   `json:"batch_completion_tokens,omitempty"`
+	BatchCost             float64 `json:"batch_cost,omitempty"`
 }
 
 // FromCounts builds the report from the run's counts, for the stages named (in order).
@@ -149,6 +158,14 @@ func FromCounts(counts map[string]int64, stages ...string) Report {
 			r.Estimate = addUsage(r.Estimate, k.Stage, k.Lang, k.Name, n)
 		}
 	}
+	// The answers a stage's batches stored are store hits when the stage looks them up,
+	// but they were paid for in this run (as batch usage): not savings.
+	for _, byLang := range r.LLM {
+		for _, u := range byLang {
+			u.SavedPromptTokens = max(0, u.SavedPromptTokens-u.BatchPromptTokens)
+			u.SavedCompletionTokens = max(0, u.SavedCompletionTokens-u.BatchCompletionTokens)
+		}
+	}
 	r.Balanced = r.Read == r.Kept+r.Rejected
 	for _, st := range stages {
 		s := byStage[st]
@@ -191,15 +208,26 @@ func addUsage(m map[string]map[string]*Usage, stage, lang, counter string, n int
 		u.SavedPromptTokens += n
 	case "saved_completion_tokens":
 		u.SavedCompletionTokens += n
+	case "batch_requests":
+		u.BatchRequests += n
+	case "batch_failures":
+		u.BatchFailures += n
+	case "batch_prompt_tokens":
+		u.BatchPromptTokens += n
+	case "batch_completion_tokens":
+		u.BatchCompletionTokens += n
+	case "batch_cost_nanos":
+		u.BatchCost += float64(n) / 1e9
 	}
 	return m
 }
 
-// PriceUsage sets the cost of a stage's usage and estimate from its prices per million tokens.
+// PriceUsage sets the cost of a stage's usage and estimate from its prices per million
+// tokens, plus its batches' cost, priced at the batch price where it was counted.
 func (r *Report) PriceUsage(stage string, inputPerM, outputPerM float64) {
 	for _, m := range []map[string]map[string]*Usage{r.LLM, r.Estimate} {
 		for _, u := range m[stage] {
-			u.Cost = (float64(u.PromptTokens)*inputPerM + float64(u.CompletionTokens)*outputPerM) / 1e6
+			u.Cost = (float64(u.PromptTokens)*inputPerM+float64(u.CompletionTokens)*outputPerM)/1e6 + u.BatchCost
 			u.SavedCost = (float64(u.SavedPromptTokens)*inputPerM + float64(u.SavedCompletionTokens)*outputPerM) / 1e6
 		}
 	}
@@ -280,6 +308,10 @@ func (r Report) Summary() string {
 			t := Total(usage)
 			fmt.Fprintf(&b, "  model calls %d, from store %d, retries %d, failed %d, tokens %d in + %d out, cost %s\n",
 				t.Requests, t.CacheHits, t.Retries, t.Failures, t.PromptTokens, t.CompletionTokens, strconv.FormatFloat(t.Cost, 'f', 4, 64))
+			if t.BatchRequests > 0 {
+				fmt.Fprintf(&b, "  batched %d requests (%d not answered), tokens %d in + %d out, cost %s (in the cost above)\n",
+					t.BatchRequests, t.BatchFailures, t.BatchPromptTokens, t.BatchCompletionTokens, strconv.FormatFloat(t.BatchCost, 'f', 4, 64))
+			}
 		}
 	}
 	if len(r.Stages) > 0 {
@@ -315,6 +347,11 @@ func Total(usage map[string]*Usage) Usage {
 		t.SavedPromptTokens += u.SavedPromptTokens
 		t.SavedCompletionTokens += u.SavedCompletionTokens
 		t.SavedCost += u.SavedCost
+		t.BatchRequests += u.BatchRequests
+		t.BatchFailures += u.BatchFailures
+		t.BatchPromptTokens += u.BatchPromptTokens
+		t.BatchCompletionTokens += u.BatchCompletionTokens
+		t.BatchCost += u.BatchCost
 	}
 	return t
 }

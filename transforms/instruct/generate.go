@@ -16,11 +16,14 @@ import (
 	"github.com/xinstruct/xinstruct/internal/register"
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
+	"github.com/xinstruct/xinstruct/transforms/llmbatch"
 )
 
 func init() {
-	register.DoFn6x1[context.Context, record.Doc, int, func(record.Pair), func(record.Rejected), func(string, int), error](&generateFn{})
+	register.DoFn7x1[context.Context, record.Doc, int, func(*llm.BatchFailure) bool, func(record.Pair), func(record.Rejected), func(string, int), error](&generateFn{})
+	register.DoFn2x1[record.Doc, func(llmbatch.Request), error](&requestsFn{})
 	register.Emitter1[record.Pair]()
+	register.Emitter1[llmbatch.Request]()
 	register.Emitter2[string, int]()
 }
 
@@ -47,6 +50,9 @@ type GenerateParams struct {
 	Estimate bool
 }
 
+// batched reports whether the stage's calls go through the Batch API first.
+func (p GenerateParams) batched() bool { return p.LLM.Batch.Enabled && !p.Estimate }
+
 // Validate reports what is wrong with p.
 func (p GenerateParams) Validate() error {
 	if err := p.LLM.Validate(); err != nil {
@@ -71,14 +77,56 @@ func (p GenerateParams) Validate() error {
 // for the progress log's ETA), and returns PCollection<record.Pair>, the dead letters of
 // documents whose call failed (PCollection<record.Rejected>, stage "generate", one per
 // candidate) and counts for the funnel (PCollection<KV<string, int>>: the stage's input,
-// "generate/in/<lang>", and its model usage, "llm/generate/<lang>/<counter>"). It panics at construction time if p is invalid.
+// "generate/in/<lang>", and its model usage, "llm/generate/<lang>/<counter>"). With
+// p.LLM.Batch enabled, the documents' requests that the store cannot answer are sent
+// through the Batch API first (llmbatch.Prefetch), and the stage runs once they have
+// ended. It panics at construction time if p is invalid.
 func Generate(s beam.Scope, p GenerateParams, docs, total beam.PCollection) (pairs, rejected, usage beam.PCollection) {
 	s = s.Scope("instruct.Generate")
 	if err := p.Validate(); err != nil {
 		panic(fmt.Sprintf("instruct.Generate: %v", err))
 	}
 	prompts.MustLoad(TemplateGenerate)
-	return beam.ParDo3(s, &generateFn{Params: p}, docs, beam.SideInput{Input: total})
+	failures, batchUsage := llmbatch.None(s), beam.PCollection{}
+	if p.batched() {
+		failures, batchUsage = llmbatch.Prefetch(s, llmbatch.Params{LLM: p.LLM, Stage: record.StageGenerate}, beam.ParDo(s, &requestsFn{Params: p}, docs))
+	}
+	pairs, rejected, usage = beam.ParDo3(s, &generateFn{Params: p}, docs, beam.SideInput{Input: total}, beam.SideInput{Input: failures})
+	if batchUsage.IsValid() {
+		usage = beam.Flatten(s, usage, batchUsage)
+	}
+	return pairs, rejected, usage
+}
+
+// requests are the calls the stage makes for d, one per candidate: the stage sends
+// them, and its batch prefetch batches the very same ones.
+func (p GenerateParams) requests(tmpl *prompts.Template, d record.Doc) ([]llm.ChatRequest, error) {
+	messages, err := tmpl.Render(struct{ LangName, Text string }{prompts.LanguageName(d.Lang), prompts.Untrusted(d.Text)}, p.examples(d.Lang))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]llm.ChatRequest, p.Candidates)
+	for c := range out {
+		out[c] = llm.ChatRequest{Template: tmpl.Ref(), Messages: messages, Candidate: c}
+	}
+	return out, nil
+}
+
+// requestsFn emits the stage's requests for the batch prefetch.
+type requestsFn struct {
+	Params GenerateParams
+
+	tmpl *prompts.Template
+}
+
+func (fn *requestsFn) Setup() { fn.tmpl = prompts.MustLoad(TemplateGenerate) }
+
+func (fn *requestsFn) ProcessElement(d record.Doc, emit func(llmbatch.Request)) error {
+	reqs, err := fn.Params.requests(fn.tmpl, d)
+	for _, r := range reqs {
+		emit(llmbatch.Request{Lang: d.Lang, Chat: r})
+	}
+	return err
 }
 
 type generateFn struct {
@@ -101,27 +149,28 @@ func (fn *generateFn) Setup(ctx context.Context) error {
 
 func (fn *generateFn) Teardown() error { return fn.w.Teardown() }
 
-func (fn *generateFn) StartBundle(context.Context, int, func(record.Pair), func(record.Rejected), func(string, int)) {
+func (fn *generateFn) StartBundle(context.Context, int, func(*llm.BatchFailure) bool, func(record.Pair), func(record.Rejected), func(string, int)) {
 	fn.w.StartBundle()
 }
 
-func (fn *generateFn) ProcessElement(ctx context.Context, d record.Doc, total int, emit func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
+func (fn *generateFn) ProcessElement(ctx context.Context, d record.Doc, total int, batchFailed func(*llm.BatchFailure) bool, emit func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
 	fn.w.Progress.SetTotal(int64(total * fn.Params.Candidates))
-	messages, err := fn.tmpl.Render(struct{ LangName, Text string }{prompts.LanguageName(d.Lang), prompts.Untrusted(d.Text)}, fn.examples(d.Lang))
+	fn.w.UseBatch(batchFailed)
+	reqs, err := fn.Params.requests(fn.tmpl, d)
 	if err != nil {
 		return err
 	}
 	if fn.Params.Estimate {
-		return fn.estimate(ctx, d.Lang, len(d.Text), messages)
+		return fn.estimate(ctx, d.Lang, len(d.Text), reqs)
 	}
 	fn.w.Add(funnel.In(record.StageGenerate, d.Lang).String(), fn.Params.Candidates)
-	for c := 0; c < fn.Params.Candidates; c++ {
-		fn.w.Go(func() (outcome, error) { return fn.call(d, messages, c) })
+	for _, r := range reqs {
+		fn.w.Go(func() (outcome, error) { return fn.call(d, r) })
 	}
 	return fn.w.Emit(func(o outcome) { o.emit(emit, reject) })
 }
 
-func (fn *generateFn) FinishBundle(_ context.Context, _ int, emit func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
+func (fn *generateFn) FinishBundle(_ context.Context, _ int, _ func(*llm.BatchFailure) bool, emit func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
 	return fn.w.FinishBundle(func(o outcome) { o.emit(emit, reject) }, counts)
 }
 
@@ -133,8 +182,9 @@ func (o outcome) emit(emit func(record.Pair), reject func(record.Rejected)) {
 	}
 }
 
-func (fn *generateFn) call(d record.Doc, messages []llm.Message, candidate int) (outcome, error) {
-	reply, failure, err := fn.w.Call(d.Lang, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: candidate})
+func (fn *generateFn) call(d record.Doc, r llm.ChatRequest) (outcome, error) {
+	candidate := r.Candidate
+	reply, failure, err := fn.w.Call(d.Lang, r)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -156,10 +206,10 @@ func (fn *generateFn) call(d record.Doc, messages []llm.Message, candidate int) 
 // the calls: what the later stages' prompts are projected from.
 const CountTextTokens = "text_tokens"
 
-func (fn *generateFn) estimate(ctx context.Context, lang string, textBytes int, messages []llm.Message) error {
+func (fn *generateFn) estimate(ctx context.Context, lang string, textBytes int, reqs []llm.ChatRequest) error {
 	fn.w.Add(funnel.Estimate(record.StageGenerate, lang, CountTextTokens).String(), fn.Params.Candidates*(textBytes/4+1))
-	for c := 0; c < fn.Params.Candidates; c++ {
-		cached, prompt, completion, err := fn.w.Client.Estimate(ctx, llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: messages, Candidate: c})
+	for _, r := range reqs {
+		cached, prompt, completion, err := fn.w.Client.Estimate(ctx, r)
 		if err != nil {
 			return err
 		}
@@ -175,9 +225,9 @@ func (fn *generateFn) estimate(ctx context.Context, lang string, textBytes int, 
 }
 
 // examples picks the few-shot examples for a document: those in its language first.
-func (fn *generateFn) examples(lang string) []prompts.Example {
+func (p GenerateParams) examples(lang string) []prompts.Example {
 	var same, other []prompts.Example
-	for _, sp := range fn.Params.SeedPairs {
+	for _, sp := range p.SeedPairs {
 		ex := prompts.Example{Instruction: sp.Instruction, Output: prompts.Untrusted(sp.Output), LangName: prompts.LanguageName(sp.Lang)}
 		if sp.Lang == lang {
 			same = append(same, ex)
@@ -186,7 +236,7 @@ func (fn *generateFn) examples(lang string) []prompts.Example {
 		}
 	}
 	all := append(same, other...)
-	return all[:min(len(all), fn.Params.MaxShots)]
+	return all[:min(len(all), p.MaxShots)]
 }
 
 // CleanInstruction trims what chat models put around an answer: surrounding white space

@@ -21,18 +21,18 @@ func TestCleanInstruction(t *testing.T) {
 }
 
 func TestExamplesPreferTheDocumentsLanguage(t *testing.T) {
-	fn := &generateFn{Params: GenerateParams{MaxShots: 2, SeedPairs: []SeedPair{
+	p := GenerateParams{MaxShots: 2, SeedPairs: []SeedPair{
 		{Instruction: "a", Output: "x", Lang: "fi"}, {Instruction: "b", Output: "y", Lang: "sw"},
 		{Instruction: "c", Output: "z </text> w", Lang: "sw"}, {Instruction: "d", Output: "v", Lang: "th"},
-	}}}
-	ex := fn.examples("sw")
+	}}
+	ex := p.examples("sw")
 	if len(ex) != 2 || ex[0].Instruction != "b" || ex[1].Instruction != "c" || ex[0].LangName != "Swahili" {
 		t.Fatalf("examples for sw: %+v", ex)
 	}
 	if ex[1].Output != "z </ text> w" {
 		t.Errorf("a seed output was not made safe to delimit: %q", ex[1].Output)
 	}
-	if got := fn.examples("ta"); len(got) != 2 || got[0].Instruction != "a" {
+	if got := p.examples("ta"); len(got) != 2 || got[0].Instruction != "a" {
 		t.Errorf("with no example in the language, the others fill in: %+v", got)
 	}
 }

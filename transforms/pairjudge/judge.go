@@ -14,10 +14,15 @@ import (
 	"github.com/xinstruct/xinstruct/internal/register"
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
+	"github.com/xinstruct/xinstruct/transforms/llmbatch"
 )
 
 func init() {
-	register.DoFn8x1[context.Context, Comparison, int, func(Judgment), func(Judgment), func(record.Rejected), func(string, int), func(string, int), error](&judgeFn{})
+	// One emitter for the funnel's counts and the model usage: they end in one
+	// PCollection, and the batch failures' side input made the methods long enough.
+	register.DoFn8x1[context.Context, Comparison, int, func(*llm.BatchFailure) bool, func(Judgment), func(Judgment), func(record.Rejected), func(string, int), error](&judgeFn{})
+	register.DoFn2x1[Comparison, func(llmbatch.Request), error](&judgeRequestsFn{})
+	register.Emitter1[llmbatch.Request]()
 }
 
 // StageJudge names the judge stage in counts and dead letters.
@@ -64,7 +69,9 @@ func (p JudgeParams) validate() error {
 // judge_unparseable after one corrective re-ask) and funnel counts. The answers are data: they are placed
 // between delimiters tagged with a nonce derived from the whole comparison, which an
 // answer cannot predict and so cannot close, and a verdict is read only from the judge's
-// own words (Parse). It panics at construction time if p is invalid.
+// own words (Parse). With p.LLM.Batch enabled, the first asks the store cannot answer
+// are sent through the Batch API first (llmbatch.Prefetch), and the stage runs once they
+// have ended; re-asks are online. It panics at construction time if p is invalid.
 func Judge(s beam.Scope, p JudgeParams, comparisons, total beam.PCollection) (judgments, failed, rejected, counts beam.PCollection) {
 	s = s.Scope("pairjudge.Judge")
 	if err := p.validate(); err != nil {
@@ -72,9 +79,50 @@ func Judge(s beam.Scope, p JudgeParams, comparisons, total beam.PCollection) (ju
 	}
 	prompts.MustLoad(TemplateJudge(p.Format))
 	prompts.MustLoad(TemplateReask)
-	var usage beam.PCollection
-	judgments, failed, rejected, counts, usage = beam.ParDo5(s, &judgeFn{Params: p}, comparisons, beam.SideInput{Input: total})
-	return judgments, failed, rejected, beam.Flatten(s, counts, usage)
+	failures, usages := llmbatch.None(s), []beam.PCollection{}
+	if p.LLM.Batch.Enabled && !p.Estimate {
+		var batchUsage beam.PCollection
+		failures, batchUsage = llmbatch.Prefetch(s, llmbatch.Params{LLM: p.LLM, Stage: StageJudge}, beam.ParDo(s, &judgeRequestsFn{Params: p}, comparisons))
+		usages = append(usages, batchUsage)
+	}
+	judgments, failed, rejected, counts = beam.ParDo4(s, &judgeFn{Params: p}, comparisons, beam.SideInput{Input: total}, beam.SideInput{Input: failures})
+	return judgments, failed, rejected, beam.Flatten(s, append([]beam.PCollection{counts}, usages...)...)
+}
+
+// request is the judge's first request for c: the stage sends it, and its batch
+// prefetch batches the very same one.
+func (p JudgeParams) request(tmpl *prompts.Template, c Comparison) (llm.ChatRequest, error) {
+	data := struct {
+		LangName  string
+		MultiTurn bool
+		Nonce     string
+		Turns     []Turn
+		Reference string
+	}{prompts.LanguageName(c.Lang), c.Turn > 1, nonce(c), c.Turns, c.Reference}
+	msgs, err := tmpl.Render(data, nil)
+	req := llm.ChatRequest{Template: tmpl.Ref(), Messages: msgs}
+	if p.Structured {
+		req.Schema, req.SchemaName = Schema(p.Format)
+	}
+	return req, err
+}
+
+// judgeRequestsFn emits the first asks for the batch prefetch.
+type judgeRequestsFn struct {
+	Params JudgeParams
+
+	tmpl *prompts.Template
+}
+
+func (fn *judgeRequestsFn) Setup() { fn.tmpl = prompts.MustLoad(TemplateJudge(fn.Params.Format)) }
+
+func (fn *judgeRequestsFn) ProcessElement(c Comparison, emit func(llmbatch.Request)) error {
+	req, err := fn.Params.request(fn.tmpl, c)
+	if err != nil {
+		return err
+	}
+	emit(llmbatch.Request{Lang: c.Lang, Chat: req})
+	return nil
 }
 
 type judgeFn struct {
@@ -82,8 +130,6 @@ type judgeFn struct {
 
 	w            llm.Worker[judged]
 	tmpl, reask  *prompts.Template
-	schema       []byte
-	schemaName   string
 	reaskMessage llm.Message
 }
 
@@ -100,25 +146,22 @@ func (fn *judgeFn) Setup(ctx context.Context) error {
 		return err
 	}
 	fn.reaskMessage = msgs[len(msgs)-1]
-	if fn.Params.Structured {
-		fn.schema, fn.schemaName = Schema(fn.Params.Format)
-	}
 	return fn.w.Setup(ctx, fn.Params.LLM, StageJudge, fn.Params.ProgressEvery, funnel.LLMKeys(StageJudge))
 }
 
 func (fn *judgeFn) Teardown() error { return fn.w.Teardown() }
 
-func (fn *judgeFn) StartBundle(context.Context, int, func(Judgment), func(Judgment), func(record.Rejected), func(string, int), func(string, int)) {
+func (fn *judgeFn) StartBundle(context.Context, int, func(*llm.BatchFailure) bool, func(Judgment), func(Judgment), func(record.Rejected), func(string, int)) {
 	fn.w.StartBundle()
 }
 
-func (fn *judgeFn) ProcessElement(ctx context.Context, c Comparison, total int, emit, failed func(Judgment), reject func(record.Rejected), counts, _ func(string, int)) error {
+func (fn *judgeFn) ProcessElement(ctx context.Context, c Comparison, total int, batchFailed func(*llm.BatchFailure) bool, emit, failed func(Judgment), reject func(record.Rejected), counts func(string, int)) error {
 	fn.w.Progress.SetTotal(int64(total))
-	msgs, err := fn.messages(c)
+	fn.w.UseBatch(batchFailed)
+	req, err := fn.Params.request(fn.tmpl, c)
 	if err != nil {
 		return err
 	}
-	req := llm.ChatRequest{Template: fn.tmpl.Ref(), Messages: msgs, Schema: fn.schema, SchemaName: fn.schemaName}
 	if fn.Params.Estimate {
 		return fn.estimate(ctx, c, req)
 	}
@@ -127,8 +170,8 @@ func (fn *judgeFn) ProcessElement(ctx context.Context, c Comparison, total int, 
 	return fn.w.Emit(func(o judged) { fn.emit(o, emit, failed, reject, counts) })
 }
 
-func (fn *judgeFn) FinishBundle(_ context.Context, _ int, emit, failed func(Judgment), reject func(record.Rejected), counts, usage func(string, int)) error {
-	return fn.w.FinishBundle(func(o judged) { fn.emit(o, emit, failed, reject, counts) }, usage)
+func (fn *judgeFn) FinishBundle(_ context.Context, _ int, _ func(*llm.BatchFailure) bool, emit, failed func(Judgment), reject func(record.Rejected), counts func(string, int)) error {
+	return fn.w.FinishBundle(func(o judged) { fn.emit(o, emit, failed, reject, counts) }, counts)
 }
 
 func (fn *judgeFn) emit(o judged, emit, failed func(Judgment), reject func(record.Rejected), counts func(string, int)) {
@@ -139,18 +182,6 @@ func (fn *judgeFn) emit(o judged, emit, failed func(Judgment), reject func(recor
 	}
 	counts(funnel.Out(StageJudge, o.j.Lang).String(), 1)
 	emit(o.j)
-}
-
-// messages renders the judge's prompt for c.
-func (fn *judgeFn) messages(c Comparison) ([]llm.Message, error) {
-	data := struct {
-		LangName  string
-		MultiTurn bool
-		Nonce     string
-		Turns     []Turn
-		Reference string
-	}{prompts.LanguageName(c.Lang), c.Turn > 1, nonce(c), c.Turns, c.Reference}
-	return fn.tmpl.Render(data, nil)
 }
 
 // nonce tags the delimiters of c's data: derived from everything the judge is shown, so

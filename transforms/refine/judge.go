@@ -14,10 +14,13 @@ import (
 	"github.com/xinstruct/xinstruct/internal/stats"
 	"github.com/xinstruct/xinstruct/io/llm"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
+	"github.com/xinstruct/xinstruct/transforms/llmbatch"
 )
 
 func init() {
-	register.DoFn7x1[context.Context, record.Pair, int, func(record.Pair), func(record.Pair), func(record.Rejected), func(string, int), error](&judgeFn{})
+	register.DoFn8x1[context.Context, record.Pair, int, func(*llm.BatchFailure) bool, func(record.Pair), func(record.Pair), func(record.Rejected), func(string, int), error](&judgeFn{})
+	register.DoFn2x1[record.Pair, func(llmbatch.Request), error](&judgeRequestsFn{})
+	register.Emitter1[llmbatch.Request]()
 	register.Emitter1[record.Pair]()
 	register.Emitter1[record.Rejected]()
 	register.Emitter2[string, int]()
@@ -67,7 +70,10 @@ func (p JudgeParams) template() (*prompts.Template, error) {
 // as unresolved_after_rounds when p.Last), the dead letters (stage "judge_r<round>":
 // judged_bad, judge_unparseable, and the model layer's failures), and counts for the
 // funnel: the stage's in and out, and yields "yield/judge_r<round>/<lang>/<outcome>". Each
-// pair's History gains the round's verdict.
+// pair's History gains the round's verdict. With p.LLM.Batch enabled, the first asks
+// the store cannot answer are sent through the Batch API first (llmbatch.Prefetch), and
+// the round runs once they have ended; re-asks, which depend on the first answer, are
+// online.
 func Judge(s beam.Scope, p JudgeParams, pairs beam.PCollection) (good, flawed, rejected, counts beam.PCollection) {
 	s = s.Scope(fmt.Sprintf("refine.Judge(round %d)", p.Round))
 	if err := p.LLM.Validate(); err != nil || p.Round < 1 {
@@ -77,9 +83,49 @@ func Judge(s beam.Scope, p JudgeParams, pairs beam.PCollection) (good, flawed, r
 		panic(fmt.Sprintf("refine.Judge: round %d: %v", p.Round, err))
 	}
 	prompts.MustLoad(TemplateReask)
+	failures, batchUsage := llmbatch.None(s), beam.PCollection{}
+	if p.LLM.Batch.Enabled {
+		failures, batchUsage = llmbatch.Prefetch(s, llmbatch.Params{LLM: p.LLM, Stage: record.StageJudge(p.Round)}, beam.ParDo(s, &judgeRequestsFn{Params: p}, pairs))
+	}
 	// The count is the progress log's total: the round's input is known only once its
 	// upstream (generation, or the last rewrite) ended.
-	return beam.ParDo4(s, &judgeFn{Params: p}, pairs, beam.SideInput{Input: stats.CountElms(s, pairs)})
+	good, flawed, rejected, counts = beam.ParDo4(s, &judgeFn{Params: p}, pairs, beam.SideInput{Input: stats.CountElms(s, pairs)}, beam.SideInput{Input: failures})
+	if batchUsage.IsValid() {
+		counts = beam.Flatten(s, counts, batchUsage)
+	}
+	return good, flawed, rejected, counts
+}
+
+// firstAsk is the judge's first request for pair: the round sends it, and its batch
+// prefetch batches the very same one.
+func (p JudgeParams) firstAsk(judge *prompts.Template, pair record.Pair) (llm.ChatRequest, error) {
+	msgs, err := judge.Render(struct{ Instruction, LangName, Text string }{pair.Instruction, prompts.LanguageName(pair.Lang), prompts.Untrusted(pair.Output)}, nil)
+	if err != nil {
+		return llm.ChatRequest{}, err
+	}
+	req := llm.ChatRequest{Template: judge.Ref(), Messages: msgs}
+	if p.Structured {
+		req.Schema, req.SchemaName = judgeSchema, "verdict"
+	}
+	return req, nil
+}
+
+// judgeRequestsFn emits the round's first asks for the batch prefetch.
+type judgeRequestsFn struct {
+	Params JudgeParams
+
+	judge *prompts.Template
+}
+
+func (fn *judgeRequestsFn) Setup() { fn.judge = prompts.MustLoad(TemplateJudge) }
+
+func (fn *judgeRequestsFn) ProcessElement(p record.Pair, emit func(llmbatch.Request)) error {
+	req, err := fn.Params.firstAsk(fn.judge, p)
+	if err != nil {
+		return err
+	}
+	emit(llmbatch.Request{Lang: p.Lang, Chat: req})
+	return nil
 }
 
 type judgeFn struct {
@@ -111,18 +157,19 @@ func (fn *judgeFn) Setup(ctx context.Context) error {
 
 func (fn *judgeFn) Teardown() error { return fn.w.Teardown() }
 
-func (fn *judgeFn) StartBundle(context.Context, int, func(record.Pair), func(record.Pair), func(record.Rejected), func(string, int)) {
+func (fn *judgeFn) StartBundle(context.Context, int, func(*llm.BatchFailure) bool, func(record.Pair), func(record.Pair), func(record.Rejected), func(string, int)) {
 	fn.w.StartBundle()
 }
 
-func (fn *judgeFn) ProcessElement(_ context.Context, p record.Pair, total int, good, flawed func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
+func (fn *judgeFn) ProcessElement(_ context.Context, p record.Pair, total int, batchFailed func(*llm.BatchFailure) bool, good, flawed func(record.Pair), reject func(record.Rejected), _ func(string, int)) error {
 	fn.w.Progress.SetTotal(int64(total))
+	fn.w.UseBatch(batchFailed)
 	fn.w.Add(funnel.In(fn.stage, p.Lang).String(), 1)
 	fn.w.Go(func() (judged, error) { return fn.run(p) })
 	return fn.w.Emit(func(j judged) { fn.emit(j, good, flawed, reject) })
 }
 
-func (fn *judgeFn) FinishBundle(_ context.Context, _ int, good, flawed func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
+func (fn *judgeFn) FinishBundle(_ context.Context, _ int, _ func(*llm.BatchFailure) bool, good, flawed func(record.Pair), reject func(record.Rejected), counts func(string, int)) error {
 	return fn.w.FinishBundle(func(j judged) { fn.emit(j, good, flawed, reject) }, counts)
 }
 
@@ -160,14 +207,11 @@ func (fn *judgeFn) call(j *judged, req llm.ChatRequest) (llm.Reply, error) {
 // corrective message (a different request, so the store cannot serve the first answer
 // again), then give up. A missing label is never turned into a default.
 func (fn *judgeFn) run(p record.Pair) (judged, error) {
-	msgs, err := fn.judge.Render(struct{ Instruction, LangName, Text string }{p.Instruction, prompts.LanguageName(p.Lang), prompts.Untrusted(p.Output)}, nil)
+	req, err := fn.Params.firstAsk(fn.judge, p)
 	if err != nil {
 		return judged{}, err
 	}
-	req := llm.ChatRequest{Template: fn.judge.Ref(), Messages: msgs}
-	if fn.Params.Structured {
-		req.Schema, req.SchemaName = judgeSchema, "verdict"
-	}
+	msgs := req.Messages
 	j := judged{pair: p}
 	reply, err := fn.call(&j, req)
 	if err != nil || j.failed {

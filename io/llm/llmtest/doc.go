@@ -5,6 +5,11 @@
 //	POST /v1/chat/completions   deterministic placeholder answers
 //	POST /v1/embeddings         deterministic unit vectors from hashed character trigrams
 //	GET  /v1/models             the configured model
+//	POST /v1/files              upload a file (multipart; purpose "batch" for a batch's requests)
+//	GET  /v1/files/{id}[/content]  a file's metadata, or its bytes
+//	POST /v1/batches            create a batch of chat or embedding requests
+//	GET  /v1/batches[/{id}]     list batches (newest first, limit and after), or retrieve one
+//	POST /v1/batches/{id}/cancel
 //	GET  /fake/stats            Stats as JSON
 //	POST /fake/reset            zero the stats
 //
@@ -173,6 +178,22 @@
 // with no verdict token, whatever the response_format, and a re-ask (the eval_reask
 // prompt) is well-formed unless its own draw says otherwise. Options.Gullible and
 // Options.JudgeStyle do not apply.
+//
+// # Batches
+//
+// A batch's input file holds one request a line, {"custom_id", "method": "POST", "url",
+// "body"}, as OpenAI's Batch API takes it; a line that is not JSON, lacks a custom_id,
+// repeats one or names another endpoint than the batch's fails the whole batch at
+// creation (status "failed", with the lines in "errors"). A batch is "in_progress" until
+// Options.BatchDelay after its creation; the first retrieval (or listing) after that
+// answers every line exactly as the online endpoint answers the same body (markers and
+// all, but no transient faults) and completes it: 200s go to the output file and every
+// other answer to the error file, as {"id", "custom_id", "response": {"status_code",
+// "request_id", "body"}, "error": null}. Options.BatchItemFailureRate of the requests,
+// drawn by custom_id and Seed (so the same request fails in every batch), are answered
+// with a 500 server_error instead. A batch may be cancelled while in progress: it ends
+// "cancelled", with no answers. Batches, files and the Batch API's Stats live in the
+// Server's memory.
 //
 // # Faults
 //

@@ -34,6 +34,10 @@ type Options struct {
 	// JudgeMalformedRate and JudgeMalformedAfterReask apply to the evaluation judge too.
 	Answerers map[string]Answerer // evaluated models by request model name; a model not here answers as DefaultAnswerer
 	EvalJudge EvalJudge           // the pairwise judge of evaluation judge requests
+
+	// The Batch API (see "Batches" in the package documentation).
+	BatchDelay           time.Duration // how long after its creation a batch is answered (0: at its first retrieval)
+	BatchItemFailureRate float64       // fraction of a batch's requests answered with a 500 in its error file, drawn by custom_id and Seed
 }
 
 // An Answerer is an evaluated model as the fake plays it.
@@ -325,6 +329,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("fakellm: JudgeMalformedRate %v outside [0, 1]", o.JudgeMalformedRate)
 	case math.IsNaN(o.JudgeMalformedAfterReask) || o.JudgeMalformedAfterReask < 0 || o.JudgeMalformedAfterReask > 1:
 		return fmt.Errorf("fakellm: JudgeMalformedAfterReask %v outside [0, 1]", o.JudgeMalformedAfterReask)
+	case o.BatchDelay < 0:
+		return fmt.Errorf("fakellm: negative BatchDelay %v", o.BatchDelay)
+	case math.IsNaN(o.BatchItemFailureRate) || o.BatchItemFailureRate < 0 || o.BatchItemFailureRate > 1:
+		return fmt.Errorf("fakellm: BatchItemFailureRate %v outside [0, 1]", o.BatchItemFailureRate)
 	case !o.JudgeStyle.valid():
 		return fmt.Errorf("fakellm: unknown JudgeStyle %q (want json, fenced, prose or mixed)", o.JudgeStyle)
 	}

@@ -31,6 +31,14 @@ type Stats struct {
 	MaxInFlight      int64               `json:"max_in_flight"`     // most admitted /v1/* requests being served at once
 	FirstRequest     time.Time           `json:"first_request"`     // arrival of the first /v1/* request; zero if none
 	LastRequest      time.Time           `json:"last_request"`      // arrival of the latest /v1/* request
+	ChatRequests     int64               `json:"chat_requests"`     // online chat calls: POST /v1/chat/completions, whatever their answer
+
+	// The Batch API (see "Batches" in the package documentation).
+	Files             int64            `json:"files"`               // input files uploaded with purpose "batch"
+	Batches           int64            `json:"batches"`             // batches created
+	BatchItems        int64            `json:"batch_items"`         // requests answered in batches, failed ones included
+	BatchItemFailures int64            `json:"batch_item_failures"` // of those, answered with an error (in the error file)
+	BatchItemsByID    map[string]int64 `json:"batch_items_by_id"`   // BatchItems per custom_id: a count above 1 is a request batched twice
 }
 
 func newStats() Stats {
@@ -38,6 +46,7 @@ func newStats() Stats {
 		ByStatus:       map[int]int64{},
 		CompletedByKey: map[string]int64{},
 		Faults:         map[ErrorKind]int64{},
+		BatchItemsByID: map[string]int64{},
 	}
 }
 
@@ -45,6 +54,7 @@ func (st Stats) clone() Stats {
 	st.ByStatus = maps.Clone(st.ByStatus)
 	st.CompletedByKey = maps.Clone(st.CompletedByKey)
 	st.Faults = maps.Clone(st.Faults)
+	st.BatchItemsByID = maps.Clone(st.BatchItemsByID)
 	return st
 }
 
@@ -68,6 +78,11 @@ type Server struct {
 	mu    sync.Mutex
 	stats Stats
 	hs    *http.Server
+
+	bmu        sync.Mutex // the Batch API's files and batches
+	files      map[string]*fakeFile
+	batches    map[string]*fakeBatch
+	batchOrder []string // batch ids, oldest first
 }
 
 // New returns a Server; Start serves it on a local port, or Handler mounts it elsewhere.
@@ -76,7 +91,8 @@ func New(opts Options) *Server {
 	if err := opts.Validate(); err != nil {
 		panic(err)
 	}
-	return &Server{opts: opts.withDefaults(), done: make(chan struct{}), stats: newStats()}
+	return &Server{opts: opts.withDefaults(), done: make(chan struct{}), stats: newStats(),
+		files: map[string]*fakeFile{}, batches: map[string]*fakeBatch{}}
 }
 
 // Start serves s on 127.0.0.1 at a free port and returns the base URL to give an OpenAI
@@ -163,6 +179,9 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request) {
 		s.stats.FirstRequest = now
 	}
 	s.stats.LastRequest = now
+	if r.Method == http.MethodPost && strings.TrimSuffix(r.URL.Path, "/") == "/v1/chat/completions" {
+		s.stats.ChatRequests++
+	}
 	s.mu.Unlock()
 
 	n := s.inFlight.Add(1)
@@ -247,6 +266,9 @@ func (s *Server) route(r *http.Request) route {
 		return route{serve: s.models}
 	case strings.HasPrefix(p, "/v1/models/") && r.Method == http.MethodGet:
 		return route{serve: s.model}
+	}
+	if serve, ok := s.batchRoute(r, p); ok {
+		return route{serve: serve}
 	}
 	return route{serve: func(r *http.Request, _ []byte, _ ErrorKind) answer { return notFound(r) }}
 }

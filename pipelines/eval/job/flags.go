@@ -79,6 +79,7 @@ func FlagGroups() []launch.Group {
 		{Title: "Model endpoint", Flags: launch.ModelEndpointFlags},
 		{Title: "Output", Flags: []string{"output", "max_shard_mb", "keep_versions", "bootstrap", "seed"}},
 		{Title: "Budgets and limits", Flags: launch.Flags([]string{"estimate"}, launch.ModelLimitFlags)},
+		{Title: "Batch API", Flags: launch.ModelBatchFlags},
 		{Title: "Run", Flags: launch.Flags([]string{"run_id"}, launch.LauncherFlags)},
 	}
 }

@@ -83,6 +83,7 @@ func FlagGroups() []launch.Group {
 		{Title: "Diversification", Flags: []string{"embedder", "embedding_model", "embedding_dims", "embed_batch", "per_language", "clusters", "fit_sample", "kmeans_iters", "seed"}},
 		{Title: "Output", Flags: []string{"output", "license", "max_shard_mb", "keep_versions"}},
 		{Title: "Budgets and limits", Flags: launch.Flags([]string{"estimate"}, launch.ModelLimitFlags)},
+		{Title: "Batch API", Flags: launch.ModelBatchFlags},
 		{Title: "Run", Flags: launch.Flags([]string{"run_id", "stop_after"}, launch.LauncherFlags)},
 	}
 }

@@ -86,9 +86,12 @@ const (
 
 // stageCalls is stage's StageCalls from its usage.
 func stageCalls(stage string, t funnel.Usage) StageCalls {
-	c := StageCalls{Stage: stage, Unit: UnitRequest, CallsMade: t.Requests, CallsSaved: t.CacheHits, Requests: t.Requests,
-		CostMade: t.Cost, CostSaved: t.SavedCost, PromptTokensMade: t.PromptTokens, PromptTokensSaved: t.SavedPromptTokens,
-		OutputTokensMade: t.CompletionTokens, OutputTokensSaved: t.SavedCompletionTokens}
+	// Batched requests were made (at the batch price); the stage's hits on their answers
+	// saved nothing.
+	c := StageCalls{Stage: stage, Unit: UnitRequest, CallsMade: t.Requests + t.BatchRequests,
+		CallsSaved: max(0, t.CacheHits-(t.BatchRequests-t.BatchFailures)), Requests: t.Requests + t.BatchRequests,
+		CostMade: t.Cost, CostSaved: t.SavedCost, PromptTokensMade: t.PromptTokens + t.BatchPromptTokens, PromptTokensSaved: t.SavedPromptTokens,
+		OutputTokensMade: t.CompletionTokens + t.BatchCompletionTokens, OutputTokensSaved: t.SavedCompletionTokens}
 	if stage == diversify.Stage {
 		c.Unit, c.CallsMade = UnitText, t.Inputs
 	}
@@ -126,8 +129,8 @@ func summarize(cfg summaryParams, r funnel.Report, spans map[string]funnel.Span,
 			continue
 		}
 		t := funnel.Total(u)
-		s.Calls, s.StoreHits, s.PromptTokens, s.CompletionTokens, s.Cost = s.Calls+t.Requests, s.StoreHits+t.CacheHits,
-			s.PromptTokens+t.PromptTokens, s.CompletionTokens+t.CompletionTokens, s.Cost+t.Cost
+		s.Calls, s.StoreHits, s.PromptTokens, s.CompletionTokens, s.Cost = s.Calls+t.Requests+t.BatchRequests, s.StoreHits+t.CacheHits,
+			s.PromptTokens+t.PromptTokens+t.BatchPromptTokens, s.CompletionTokens+t.CompletionTokens+t.BatchCompletionTokens, s.Cost+t.Cost
 		s.CostSaved += t.SavedCost
 		s.Stages = append(s.Stages, StageTime{Stage: stage, Wall: spans[stage].Wall().Seconds(), Calls: t.Requests, Hits: t.CacheHits})
 		s.StageCalls = append(s.StageCalls, stageCalls(stage, t))

@@ -6,6 +6,7 @@
 //		--judge_malformed_rate=0.1 --judge_malformed_after_reask=0.2 --gullible
 //	go run ./io/llm/llmtest/cmd/fakellm --answerers='model-a=quality:7,wrong_lang:0.1;model-b=quality:5,chars:400' \
 //		--eval_judge_accuracy=0.8 --eval_judge_position_bias=0.1 --eval_judge_echo
+//	go run ./io/llm/llmtest/cmd/fakellm --batch_delay=30s --batch_item_failure_rate=0.02
 //
 // Point a client at the printed base URL (e.g. OPENAI_BASE_URL or the pipeline's base URL
 // flag); any API key is accepted. GET /fake/stats shows what it has seen.
@@ -90,6 +91,9 @@ func parseFlags(args []string) (addr string, opts llmtest.Options, err error) {
 		evalAccuracy = fs.Float64("eval_judge_accuracy", llmtest.DefaultEvalJudgeAccuracy, "probability the evaluation judge prefers the higher-quality answer (0 = the default)")
 		evalBias     = fs.Float64("eval_judge_position_bias", 0, "probability the evaluation judge's verdict goes to the answer shown first, regardless of quality")
 		evalEcho     = fs.Bool("eval_judge_echo", false, "after the verdict, the evaluation judge quotes the end of each answer")
+
+		batchDelay    = fs.Duration("batch_delay", 0, "how long after its creation a batch (/v1/batches) is answered")
+		batchFailures = fs.Float64("batch_item_failure_rate", 0, "fraction of a batch's requests answered with a 500 in its error file")
 	)
 	if err := fs.Parse(args); err != nil {
 		return "", opts, err
@@ -114,8 +118,9 @@ func parseFlags(args []string) (addr string, opts llmtest.Options, err error) {
 		ErrorRate: *errorRate, ErrorKinds: kinds, Seed: *seed, Model: *model,
 		JudgeLabels: labels, JudgeMalformedRate: *judgeMalformed, JudgeMalformedAfterReask: *judgeAfterAsk,
 		JudgeStyle: llmtest.JudgeStyle(*judgeStyle), Gullible: *gullible,
-		Answerers: models,
-		EvalJudge: llmtest.EvalJudge{Accuracy: *evalAccuracy, PositionBias: *evalBias, Echo: *evalEcho},
+		Answerers:  models,
+		EvalJudge:  llmtest.EvalJudge{Accuracy: *evalAccuracy, PositionBias: *evalBias, Echo: *evalEcho},
+		BatchDelay: *batchDelay, BatchItemFailureRate: *batchFailures,
 	}
 	if err := opts.Validate(); err != nil {
 		return "", opts, err
