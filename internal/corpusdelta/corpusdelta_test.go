@@ -24,7 +24,9 @@ func TestSplitSharesOrderAndDeterminism(t *testing.T) {
 	if len(d.V1) != 300 || len(d.Added) != 30 || len(d.Removed) != 15 || len(d.V2) != 315 {
 		t.Fatalf("v1 %d, added %d, removed %d, v2 %d; want 300, 30, 15, 315", len(d.V1), len(d.Added), len(d.Removed), len(d.V2))
 	}
-	in := func(set [][]byte, l []byte) bool { return slices.ContainsFunc(set, func(x []byte) bool { return string(x) == string(l) }) }
+	in := func(set [][]byte, l []byte) bool {
+		return slices.ContainsFunc(set, func(x []byte) bool { return string(x) == string(l) })
+	}
 	for _, l := range d.Added {
 		if in(d.V1, l) || !in(d.V2, l) {
 			t.Errorf("added %s: in v1 %v, in v2 %v", l, in(d.V1, l), in(d.V2, l))

@@ -20,7 +20,7 @@ func TestNoBeamRegisterInTheBinaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	banned := map[string]string{
-		"github.com/apache/beam/sdks/v2/go/pkg/beam/register":        "github.com/xinstruct/xinstruct/internal/register",
+		"github.com/apache/beam/sdks/v2/go/pkg/beam/register":         "github.com/xinstruct/xinstruct/internal/register",
 		"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats": "github.com/xinstruct/xinstruct/internal/stats",
 	}
 	allowed := []string{"internal/register/", "internal/bench/", "internal/portabletest/testdata/", "internal/hubcheck/"}

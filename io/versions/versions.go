@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"os"
 	"path"
@@ -514,4 +515,34 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// Previous finds the version that a version being published by run id should be compared
+// with: the one LATEST names, if it is of job. ok is false, with no error, when there is
+// none to compare with: no version yet, LATEST already names id (an earlier attempt of
+// this run published it, diff and all), the version is gone, or it is of another job
+// (the last two are logged).
+func Previous(ctx context.Context, output, id, job string) (dir string, m Manifest, ok bool, err error) {
+	ptr, err := ReadLatest(ctx, output)
+	switch {
+	case errors.Is(err, ErrNoVersion):
+		return "", m, false, nil
+	case err != nil:
+		return "", m, false, fmt.Errorf("%s: the version to compare with: %v", job, err)
+	case ptr.Version == id:
+		return "", m, false, nil
+	}
+	dir = Path(output, ptr.Version)
+	m, err = ReadManifest(ctx, dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		slog.Warn(job+": the version LATEST names is gone; this version has no diff", "version", ptr.Version)
+		return "", m, false, nil
+	case err != nil:
+		return "", m, false, fmt.Errorf("%s: the version to compare with: %v", job, err)
+	case m.Job != job:
+		slog.Warn(job+": the version LATEST names is of another job; this version has no diff", "version", ptr.Version, "job", m.Job)
+		return "", m, false, nil
+	}
+	return dir, m, true, nil
 }

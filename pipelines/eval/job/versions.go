@@ -3,10 +3,7 @@ package job
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -109,26 +106,9 @@ func (fn *boardDiffFn) ProcessElement(ctx context.Context, _ []byte, boards func
 	for boards(&now) {
 	}
 	id := versions.ID(fn.RunID, fn.StartedAt)
-	ptr, err := versions.ReadLatest(ctx, fn.Output)
-	switch {
-	case errors.Is(err, versions.ErrNoVersion):
-		return nil // the first version: nothing to compare with
-	case err != nil:
-		return fmt.Errorf("eval: the version to compare with: %v", err)
-	case ptr.Version == id:
-		return nil // an earlier attempt of this run published its version, diff and all
-	}
-	prev := versions.Path(fn.Output, ptr.Version)
-	m, err := versions.ReadManifest(ctx, prev)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		slog.Warn("eval: the version LATEST names is gone; this version has no diff", "version", ptr.Version)
-		return nil
-	case err != nil:
-		return fmt.Errorf("eval: the version to compare with: %v", err)
-	case m.Job != "eval":
-		slog.Warn("eval: the version LATEST names is not an evaluation; this version has no diff", "version", ptr.Version, "job", m.Job)
-		return nil
+	prev, m, ok, err := versions.Previous(ctx, fn.Output, id, "eval")
+	if !ok || err != nil {
+		return err
 	}
 	var before Report
 	b, err := fsx.ReadFile(ctx, fsx.Join(prev, publish.ReportDir, ResultsName))
@@ -136,10 +116,10 @@ func (fn *boardDiffFn) ProcessElement(ctx context.Context, _ []byte, boards func
 		err = json.Unmarshal(b, &before)
 	}
 	if err != nil {
-		return fmt.Errorf("eval: the results of version %s: %v", ptr.Version, err)
+		return fmt.Errorf("eval: the results of version %s: %v", m.Version, err)
 	}
 	d := leaderboard.DiffResults(before.Results, now.Results)
-	d.From, d.To = ptr.Version, id
+	d.From, d.To = m.Version, id
 	d.Placeholder = fn.Placeholder || m.Placeholder
 	out, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {

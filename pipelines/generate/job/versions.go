@@ -3,10 +3,7 @@ package job
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -132,26 +129,9 @@ func (fn *datasetDiffFn) ProcessElement(ctx context.Context, _ []byte, files fun
 		}
 	}
 	id := versions.ID(fn.RunID, fn.StartedAt)
-	ptr, err := versions.ReadLatest(ctx, fn.Output)
-	switch {
-	case errors.Is(err, versions.ErrNoVersion):
-		return nil // the first version: nothing to compare with
-	case err != nil:
-		return fmt.Errorf("generate: the version to compare with: %v", err)
-	case ptr.Version == id:
-		return nil // an earlier attempt of this run published its version, diff and all
-	}
-	prev := versions.Path(fn.Output, ptr.Version)
-	m, err := versions.ReadManifest(ctx, prev)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		slog.Warn("generate: the version LATEST names is gone; this version has no diff", "version", ptr.Version)
-		return nil
-	case err != nil:
-		return fmt.Errorf("generate: the version to compare with: %v", err)
-	case m.Job != "generate":
-		slog.Warn("generate: the version LATEST names is not a dataset; this version has no diff", "version", ptr.Version, "job", m.Job)
-		return nil
+	prev, m, ok, err := versions.Previous(ctx, fn.Output, id, "generate")
+	if !ok || err != nil {
+		return err
 	}
 	from, err := dataset.LangFiles(ctx, fsx.Join(prev, dataset.Dir))
 	if err != nil {
@@ -159,9 +139,9 @@ func (fn *datasetDiffFn) ProcessElement(ctx context.Context, _ []byte, files fun
 	}
 	d, err := dataset.DiffFiles(ctx, from, to)
 	if err != nil {
-		return fmt.Errorf("generate: comparing the dataset with version %s: %v", ptr.Version, err)
+		return fmt.Errorf("generate: comparing the dataset with version %s: %v", m.Version, err)
 	}
-	d.From, d.To = ptr.Version, id
+	d.From, d.To = m.Version, id
 	d.Placeholder = fn.Placeholder || m.Placeholder
 	b, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
