@@ -87,6 +87,19 @@ type Facts struct {
 	Files map[string][]byte `json:"files,omitempty"`
 }
 
+// AddFiles adds the (name, contents) pairs of a side input to f.Files: the diff files
+// both pipelines hand their verdict.
+func (f *Facts) AddFiles(files func(*string, *[]byte) bool) {
+	var name string
+	var data []byte
+	for files(&name, &data) {
+		if f.Files == nil {
+			f.Files = map[string][]byte{}
+		}
+		f.Files[name] = data
+	}
+}
+
 // Manifest is versions/<id>/manifest.json: what made the version.
 type Manifest struct {
 	Version     string    `json:"version"`

@@ -73,14 +73,7 @@ func (fn *reportFactsFn) ProcessElement(ctx context.Context, v publish.Verdict, 
 	for _, byLang := range r.Funnel.LLM {
 		facts.StoreHits += funnel.Total(byLang).CacheHits
 	}
-	var name string
-	var data []byte
-	for diff(&name, &data) {
-		if facts.Files == nil {
-			facts.Files = map[string][]byte{}
-		}
-		facts.Files[name] = data
-	}
+	facts.AddFiles(diff)
 	v.Version = facts
 	return v, nil
 }

@@ -91,14 +91,7 @@ func (fn *versionFactsFn) ProcessElement(ctx context.Context, v publish.Verdict,
 		}
 		facts.Calls, facts.StoreHits, facts.Cost = sum.Calls, sum.StoreHits, sum.Cost
 	}
-	var name string
-	var data []byte
-	for diff(&name, &data) {
-		if facts.Files == nil {
-			facts.Files = map[string][]byte{}
-		}
-		facts.Files[name] = data
-	}
+	facts.AddFiles(diff)
 	v.Version = facts
 	return v, nil
 }
