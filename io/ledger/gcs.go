@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
 
 	"cloud.google.com/go/storage"
-	"google.golang.org/api/googleapi"
+
+	"github.com/xinstruct/xinstruct/internal/gcsobj"
 )
 
 // gcsBackend keeps the ledger in a GCS object: created only if absent, replaced only at
@@ -21,32 +19,23 @@ type gcsBackend struct {
 }
 
 func openGCS(ctx context.Context, dir, name string) (backend, string, error) {
-	bucket, prefix, _ := strings.Cut(strings.TrimPrefix(dir, "gs://"), "/")
-	if bucket == "" {
-		return nil, "", fmt.Errorf("ledger: %q names no bucket", dir)
-	}
-	if prefix = strings.Trim(prefix, "/"); prefix != "" {
-		name = prefix + "/" + name
-	}
-	client, err := storage.NewClient(ctx) // honours STORAGE_EMULATOR_HOST
+	client, obj, path, err := gcsobj.Open(ctx, dir, name)
 	if err != nil {
 		return nil, "", fmt.Errorf("ledger: %v", err)
 	}
-	return gcsBackend{client: client, obj: client.Bucket(bucket).Object(name)}, "gs://" + bucket + "/" + name, nil
+	return gcsBackend{client: client, obj: obj}, path, nil
 }
 
 func (gcsBackend) lock(context.Context) (func(), error) { return func() {}, nil }
 
 func (b gcsBackend) read(ctx context.Context) ([]byte, any, error) {
-	r, err := b.obj.NewReader(ctx)
+	data, gen, err := gcsobj.Read(ctx, b.obj)
 	if errors.Is(err, storage.ErrObjectNotExist) {
 		return nil, nil, errNotExist
 	} else if err != nil {
 		return nil, nil, err
 	}
-	defer r.Close()
-	data, err := io.ReadAll(r)
-	return data, r.Attrs.Generation, err
+	return data, gen, nil
 }
 
 func (b gcsBackend) write(ctx context.Context, data []byte, version any) error {
@@ -54,22 +43,11 @@ func (b gcsBackend) write(ctx context.Context, data []byte, version any) error {
 	if version != nil {
 		cond = storage.Conditions{GenerationMatch: version.(int64)}
 	}
-	w := b.obj.If(cond).NewWriter(ctx)
-	w.ContentType = "application/json"
-	w.CacheControl = "no-store"
-	_, err := w.Write(data)
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if preconditionFailed(err) {
+	_, err := gcsobj.Write(ctx, b.obj.If(cond), data)
+	if gcsobj.PreconditionFailed(err) {
 		return errConflict
 	}
 	return err
 }
 
 func (b gcsBackend) close() error { return b.client.Close() }
-
-func preconditionFailed(err error) bool {
-	var g *googleapi.Error
-	return errors.As(err, &g) && g.Code == http.StatusPreconditionFailed
-}
