@@ -7,7 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
+
+	"github.com/xinstruct/xinstruct/internal/fsx"
 )
 
 // localBackend keeps the ledger in a local file. Updates hold an exclusive lock on
@@ -62,23 +63,7 @@ func (b localBackend) write(_ context.Context, data []byte, _ any) error {
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(filepath.Dir(b.path))
+	return fsx.SyncDir(filepath.Dir(b.path))
 }
 
 func (localBackend) close() error { return nil }
-
-// syncDir fsyncs dir; filesystems that cannot (EINVAL, ENOTSUP) are let be.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if errors.Is(err, syscall.EINVAL) || errors.Is(err, errors.ErrUnsupported) {
-		return nil
-	}
-	return err
-}

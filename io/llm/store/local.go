@@ -9,7 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
+
+	"github.com/xinstruct/xinstruct/internal/fsx"
 )
 
 // localStore keeps entries in a local directory, with os calls rather than Beam's local
@@ -96,7 +97,7 @@ func (s *localStore) publish(final string, data []byte) error {
 	}
 	if s.sync {
 		// The rename is durable only once the directory is.
-		return syncDir(dir)
+		return fsx.SyncDir(dir)
 	}
 	return nil
 }
@@ -114,7 +115,7 @@ func (s *localStore) createTemp(dir, base string) (*os.File, error) {
 				return nil, err
 			}
 			if s.sync {
-				if err := syncDir(filepath.Dir(dir)); err != nil {
+				if err := fsx.SyncDir(filepath.Dir(dir)); err != nil {
 					return nil, err
 				}
 			}
@@ -126,22 +127,6 @@ func (s *localStore) createTemp(dir, base string) (*os.File, error) {
 		return f, err
 	}
 	return nil, fmt.Errorf("cannot create a temporary file in %s", dir)
-}
-
-// syncDir fsyncs directory dir. Filesystems that cannot (EINVAL, ENOTSUP) are let be.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if errors.Is(err, syscall.EINVAL) || errors.Is(err, errors.ErrUnsupported) {
-		return nil
-	}
-	return err
 }
 
 func (s *localStore) Close() error { return nil }
