@@ -22,9 +22,11 @@ type CardInfo struct {
 	Embedder    string // e.g. "local (hashed n-grams, 256-d)" or "openai text-embedding-3-small"
 	Clusters    int
 	PerLanguage int
-	FitSample   int
-	Seed        uint64
-	Placeholder bool // the instructions are the offline stand-in's placeholder text
+	// WithinCluster is the rule clusters gave their pairs by (--within_cluster).
+	WithinCluster string
+	FitSample     int
+	Seed          uint64
+	Placeholder   bool // the instructions are the offline stand-in's placeholder text
 	// License is the card's license: a Hub license id (apache-2.0, cc-by-4.0, ...); ""
 	// says DefaultLicense.
 	License string
@@ -209,16 +211,28 @@ func RenderCard(info CardInfo, stats []LangStats, files []File, extras CardExtra
 
 	b.WriteString("## Diversity\n\n")
 	fmt.Fprintf(&b, "Each language's instructions were clustered into up to %d clusters (k-means on a sample of at most %d\n"+
-		"candidates, then every candidate assigned to its nearest centroid); every cluster gave a quota as even as\n"+
-		"the cluster sizes allow, nearest its centroid first. The mean pairwise cosine distance of the selected\n"+
-		"instructions' embeddings is compared with that of a uniform random sample of the same size from the same\n"+
-		"candidates: higher is more diverse.\n\n", info.Clusters, info.FitSample)
-	b.WriteString("| Language | Candidates | Selected | Shortfall | Clusters | Clusters covered | Cosine distance, selected | Cosine distance, random | Difference |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		"candidates, then every candidate assigned to its nearest centroid); every cluster was given a quota as even as\n"+
+		"the cluster sizes allow and offered its pairs by the within-cluster rule `%s`%s.\n\n",
+		info.Clusters, info.FitSample, info.WithinCluster, ruleNote(info.WithinCluster))
+	b.WriteString("Each measure is given for the selection and, after the slash, for a uniform random sample of the same size\n" +
+		"from the same candidates (seeded), the baseline a selection must beat:\n\n" +
+		"- **Vendi**: the Vendi score with the cosine kernel, the effective number of distinct instructions; higher\n" +
+		"  is more diverse.\n" +
+		"- **Coverage**: the mean and 95th-percentile cosine distance from a candidate to its nearest selected\n" +
+		"  instruction, over a seeded sample of candidates; lower means fewer candidates are left unrepresented.\n" +
+		"- **Near-dup**: the share of instructions with another at cosine similarity 0.9 or more.\n" +
+		"- **Topics**: distinct verb–object pairs of the instructions (\"write story\") and their entropy in nats,\n" +
+		"  a labelling independent of the embeddings.\n" +
+		"- **Mean distance**: the mean pairwise cosine distance, which a random sample nearly maximises; it says\n" +
+		"  little about coverage and is kept for comparison with earlier cards.\n\n")
+	b.WriteString("| Language | Candidates | Selected | Shortfall | Clusters | Covered | Vendi ↑ | Coverage ↓ | Coverage p95 ↓ | Near-dup ↓ | Topics ↑ | Topic entropy ↑ | Mean distance |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range stats {
-		sel, rnd := r.SelectedDistance, r.RandomDistance
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %s | %s | %s |\n", r.Lang, r.Candidates, r.Selected.N, r.Shortfall(),
-			r.K, r.ClustersCovered(), num(sel, 4), num(rnd, 4), signed(sel-rnd, 4))
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %s | %s | %s | %s | %d / %d | %s | %s |\n", r.Lang, r.Candidates, r.Selected.N, r.Shortfall(),
+			r.K, r.ClustersCovered(), pair(r.SelectedVendi, r.RandomVendi, 1), pair(r.SelectedCoverage, r.RandomCoverage, 3),
+			pair(r.SelectedCoverageP95, r.RandomCoverageP95, 3), pair(r.SelectedNearDup, r.RandomNearDup, 3),
+			r.SelectedTopics, r.RandomTopics, pair(r.SelectedTopicEntropy, r.RandomTopicEntropy, 2),
+			pair(r.SelectedDistance, r.RandomDistance, 3))
 	}
 	b.WriteString("\nShortfall: how many pairs a language lacks to reach ")
 	fmt.Fprintf(&b, "%d; such a language keeps every candidate.\n\n", info.PerLanguage)
@@ -257,7 +271,7 @@ func RenderCard(info CardInfo, stats []LangStats, files []File, extras CardExtra
 			fmt.Fprintf(&b, "| %s | `%s` | %d |\n", f.Config(), f.Name, f.Records)
 		}
 	}
-	b.WriteString("\nA language's files are ordered by cluster and, within a cluster, nearest the centroid first; the mixed\n" +
+	b.WriteString("\nA language's files are ordered by cluster and, within a cluster, in the order the within-cluster rule took them; the mixed\n" +
 		"config's interleave the languages one row at a time (so it repeats every language config's rows: load one\n" +
 		"or the other, not both). JSONL and Parquet hold the same rows with the same fields.\n\n")
 	b.WriteString("## Fields\n\n" +
@@ -267,7 +281,7 @@ func RenderCard(info CardInfo, stats []LangStats, files []File, extras CardExtra
 		"| `instruction` | the English instruction |\n" +
 		"| `output` | the native text, unchanged |\n" +
 		"| `cluster` | the instruction's k-means cluster within its language |\n" +
-		"| `rank` | the pair's position in its cluster among the selected, 0 = nearest the centroid |\n" +
+		"| `rank` | the order in which the within-cluster rule took the pair in its cluster; 0 = nearest the centroid |\n" +
 		"| `source` | the file the text came from |\n" +
 		"| `placeholder` | true when the instruction is the offline stand-in's placeholder text |\n" +
 		"| `history` | the refinement rounds, oldest first: round, label (good, flawed, bad), rationale, judge model, the instruction judged, how the verdict was read |\n\n")
@@ -313,4 +327,24 @@ func signed(x float64, prec int) string {
 		return "+" + strconv.FormatFloat(x, 'f', prec, 64)
 	}
 	return strconv.FormatFloat(x, 'f', prec, 64)
+}
+
+// pair renders "selected / random".
+func pair(sel, rnd float64, prec int) string { return num(sel, prec) + " / " + num(rnd, prec) }
+
+// ruleNote says in a few words what a within-cluster rule does.
+func ruleNote(rule string) string {
+	switch rule {
+	case "spread":
+		return ":\nfrom the pair nearest the centroid, each next pair the one that most lowers the candidates' distance to the\n" +
+			"selection, weighted by its distance from the pairs already taken; a cluster may give up to four times its\n" +
+			"quota when its pairs add more than other clusters' would, and every cluster gives at least one"
+	case "farthest":
+		return " (from the pair nearest the centroid, each next pair the farthest from those already taken)"
+	case "nearest":
+		return " (the pairs nearest the centroid first)"
+	case "random":
+		return " (seeded random order)"
+	}
+	return ""
 }

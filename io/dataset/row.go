@@ -25,7 +25,7 @@ type Row struct {
 	Instruction string `json:"instruction" parquet:"instruction"` // English
 	Output      string `json:"output" parquet:"output"`           // native text in Lang
 	Cluster     int32  `json:"cluster" parquet:"cluster"`         // the instruction's k-means cluster within Lang
-	Rank        int32  `json:"rank" parquet:"rank"`               // 0 = nearest its centroid among the selected
+	Rank        int32  `json:"rank" parquet:"rank"`               // order the within-cluster rule took it in; 0 = nearest its centroid
 	Source      string `json:"source" parquet:"source"`
 	// Placeholder marks instructions written by the offline stand-in model.
 	Placeholder bool        `json:"placeholder" parquet:"placeholder"`

@@ -29,10 +29,22 @@ type LangStats struct {
 	// two pairs.
 	SelectedDistance float64
 	RandomDistance   float64
-	K                int     // clusters fitted
-	FitRows          int     // candidates in the fit sample
-	Iters            int     // Lloyd iterations run
-	Inertia          float64 // of the fit sample, after the last iteration
+	// Diversity of the selected set and of the random sample (transforms/diversify.Measure):
+	// the Vendi score (cosine kernel); coverage, the mean and 95th-percentile cosine
+	// distance from a candidate (of Probes, a seeded sample) to its nearest member, lower
+	// is better; the share of members with a near-duplicate; distinct verb–object topics
+	// and their entropy (nats). NaN where a set is too small to measure.
+	SelectedVendi, RandomVendi               float64
+	SelectedCoverage, RandomCoverage         float64
+	SelectedCoverageP95, RandomCoverageP95   float64
+	SelectedNearDup, RandomNearDup           float64
+	SelectedTopics, RandomTopics             int64
+	SelectedTopicEntropy, RandomTopicEntropy float64
+	Probes                                   int64
+	K                                        int     // clusters fitted
+	FitRows                                  int     // candidates in the fit sample
+	Iters                                    int     // Lloyd iterations run
+	Inertia                                  float64 // of the fit sample, after the last iteration
 }
 
 // Shortfall is how many pairs the language lacks to reach its target.

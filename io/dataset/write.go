@@ -46,7 +46,7 @@ const Dir = "dataset"
 // PCollection<File>, the published files, once all of them are in place.
 //
 // Each language's rows are written by one worker, ordered by cluster and then by rank
-// in the cluster (nearest the centroid first): a language holds at most the selection
+// in the cluster (in the order the within-cluster rule took them): a language holds at most the selection
 // size (--per_language) rows, so this bounds the memory, whatever the corpus.
 func Write(s beam.Scope, p Params, rows, stats beam.PCollection) beam.PCollection {
 	s = s.Scope("dataset.Write")

@@ -83,6 +83,7 @@ func encodeScored(s Scored) ([]byte, error) {
 	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(s.Dist))
 	dst = binary.LittleEndian.AppendUint64(dst, s.Tie)
 	dst = binary.AppendVarint(dst, int64(s.Rank))
+	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(s.Gain))
 	return appendCandidate(dst, s.Candidate), nil
 }
 
@@ -103,6 +104,11 @@ func decodeScored(b []byte) (Scored, error) {
 	if err != nil {
 		return Scored{}, err
 	}
+	gain, b, err := readUint64(b)
+	if err != nil {
+		return Scored{}, err
+	}
+	s.Gain = math.Float64frombits(gain)
 	if s.Candidate, err = decodeCandidate(b); err != nil {
 		return Scored{}, err
 	}

@@ -37,6 +37,7 @@ func DatasetRow(s Scored) dataset.Row {
 // the selected and the random sample.
 func CardStats(r LangReport) dataset.LangStats {
 	sel := r.Selected
+	sm, rm := r.Measures.Selected, r.Measures.Random
 	perCluster, candidates := make([]int64, r.K), make([]int64, r.K)
 	for c, n := range sel.PerCluster {
 		if c >= 0 && c < r.K {
@@ -58,9 +59,16 @@ func CardStats(r LangReport) dataset.LangStats {
 		CandidatesPerCluster: candidates,
 		SelectedDistance:     sel.MeanCosineDistance(),
 		RandomDistance:       r.Random.MeanCosineDistance(),
-		K:                    r.K,
-		FitRows:              r.FitRows,
-		Iters:                r.Iters,
-		Inertia:              r.Inertia,
+		SelectedVendi:        sm.Vendi, RandomVendi: rm.Vendi,
+		SelectedCoverage: sm.CoverageMean, RandomCoverage: rm.CoverageMean,
+		SelectedCoverageP95: sm.CoverageP95, RandomCoverageP95: rm.CoverageP95,
+		SelectedNearDup: sm.NearDupShare, RandomNearDup: rm.NearDupShare,
+		SelectedTopics: int64(sm.Topics), RandomTopics: int64(rm.Topics),
+		SelectedTopicEntropy: sm.TopicEntropy, RandomTopicEntropy: rm.TopicEntropy,
+		Probes:  int64(r.Measures.Probes),
+		K:       r.K,
+		FitRows: r.FitRows,
+		Iters:   r.Iters,
+		Inertia: r.Inertia,
 	}
 }

@@ -4,9 +4,11 @@ import "slices"
 
 // Salts keep the seeded hashes of one id independent across their uses.
 const (
-	saltFit    uint64 = 0x66697473616d706c // fit sample priority
-	saltTie    uint64 = 0x7469656272656b00 // within-cluster tie-break
-	saltRandom uint64 = 0x72616e646f6d0000 // the random baseline sample
+	saltFit     uint64 = 0x66697473616d706c // fit sample priority
+	saltTie     uint64 = 0x7469656272656b00 // within-cluster tie-break
+	saltRandom  uint64 = 0x72616e646f6d0000 // the random baseline sample
+	saltProbe   uint64 = 0x70726f6265730000 // the candidates coverage is measured from
+	saltNearDup uint64 = 0x6e65617264757000 // the members probed for a near-duplicate
 )
 
 // seededHash is a hash of id under seed and salt that is the same on every machine and

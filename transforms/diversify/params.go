@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/xinstruct/xinstruct/embeddings"
+	"github.com/xinstruct/xinstruct/internal/diversity"
 	"github.com/xinstruct/xinstruct/io/llm"
 )
 
@@ -41,6 +42,8 @@ type Params struct {
 	Tol         float64      `json:"kmeans_tol"`   // stop when the inertia improves by less, relative; 0 = run Iters
 	Seed        uint64       `json:"seed"`         // makes the fit sample, seeding, tie-breaks and random baseline reproducible
 	Batch       int          `json:"batch"`        // instructions per embedding call and rows per assignment block
+	// WithinCluster is the rule a cluster gives its pairs by (diversity.Order*).
+	WithinCluster string `json:"within_cluster"`
 }
 
 // DefaultParams returns the defaults: the local embedder, 32k per language.
@@ -55,6 +58,8 @@ func DefaultParams() Params {
 		Tol:         DefaultTol,
 		Seed:        1,
 		Batch:       DefaultBatch,
+
+		WithinCluster: diversity.OrderSpread,
 	}
 }
 
@@ -75,6 +80,9 @@ func (p Params) Validate() error {
 		return fmt.Errorf("k-means tolerance %v: want ≥ 0", p.Tol)
 	case p.Batch < 1:
 		return fmt.Errorf("--embed_batch=%d: want ≥ 1", p.Batch)
+	}
+	if err := diversity.ValidateOrder(p.WithinCluster); err != nil {
+		return err
 	}
 	return p.Embedder.Validate()
 }

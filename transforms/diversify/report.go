@@ -1,7 +1,8 @@
 package diversify
 
 import (
-	"encoding/json"
+	"bytes"
+	"encoding/gob"
 	"maps"
 	"reflect"
 	"slices"
@@ -14,8 +15,9 @@ import (
 )
 
 func init() {
-	register.DoFn6x0[[]byte, func(*Model) bool, func(*string, *int) bool, func(*string, *SetStats) bool, func(*string, *SetStats) bool, func(LangReport)](&reportFn{})
+	register.DoFn7x0[[]byte, func(*Model) bool, func(*string, *int) bool, func(*string, *SetStats) bool, func(*string, *SetStats) bool, func(*string, *Measures) bool, func(LangReport)](&reportFn{})
 	register.Iter2[string, SetStats]()
+	register.Iter2[string, Measures]()
 	register.Emitter1[LangReport]()
 	beam.RegisterCoder(reflect.TypeOf(LangReport{}), encodeLangReport, decodeLangReport)
 }
@@ -33,6 +35,8 @@ type LangReport struct {
 	FitRows      int
 	Inertia      float64
 	Iters        int
+	// Diversity of the selected and the random set (Measure).
+	Measures Measures
 }
 
 // Shortfall is how many pairs the language lacks to reach its target.
@@ -52,16 +56,16 @@ func (r LangReport) ClustersCovered() int {
 // Reports joins, per language, the model, the candidate count (the sum of its cluster
 // sizes, from ClusterSizes) and the statistics of the selected and the random set:
 // PCollection<LangReport>, in language order.
-func Reports(s beam.Scope, p Params, models, sizes, selected, random beam.PCollection) beam.PCollection {
+func Reports(s beam.Scope, p Params, models, sizes, selected, random, measures beam.PCollection) beam.PCollection {
 	s = s.Scope("diversify.Reports")
 	return beam.ParDo(s, &reportFn{Target: p.PerLanguage}, beam.Impulse(s), beam.SideInput{Input: models},
-		beam.SideInput{Input: sizes}, beam.SideInput{Input: selected}, beam.SideInput{Input: random})
+		beam.SideInput{Input: sizes}, beam.SideInput{Input: selected}, beam.SideInput{Input: random}, beam.SideInput{Input: measures})
 }
 
 type reportFn struct{ Target int }
 
 func (fn *reportFn) ProcessElement(_ []byte, models func(*Model) bool, sizes func(*string, *int) bool,
-	selected, random func(*string, *SetStats) bool, emit func(LangReport)) {
+	selected, random func(*string, *SetStats) bool, measures func(*string, *Measures) bool, emit func(LangReport)) {
 	byLang := map[string]*LangReport{}
 	get := func(lang string) *LangReport {
 		if byLang[lang] == nil {
@@ -95,14 +99,24 @@ func (fn *reportFn) ProcessElement(_ []byte, models func(*Model) bool, sizes fun
 	for random(&lang, &st) {
 		get(lang).Random = st
 	}
+	var ms Measures
+	for measures(&lang, &ms) {
+		get(lang).Measures = ms
+	}
 	for _, l := range slices.Sorted(maps.Keys(byLang)) {
 		emit(*byLang[l])
 	}
 }
 
-func encodeLangReport(r LangReport) ([]byte, error) { return json.Marshal(r) }
+// gob, not JSON: measures of a set too small to measure are NaN.
+func encodeLangReport(r LangReport) ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(r)
+	return b.Bytes(), err
+}
+
 func decodeLangReport(b []byte) (LangReport, error) {
 	var r LangReport
-	err := json.Unmarshal(b, &r)
+	err := gob.NewDecoder(bytes.NewReader(b)).Decode(&r)
 	return r, err
 }

@@ -145,16 +145,16 @@ func SelectedStats(s beam.Scope, selected beam.PCollection) beam.PCollection {
 // seeded hash. It returns PCollection<KV<string, SetStats>>.
 func RandomStats(s beam.Scope, p Params, cands beam.PCollection) beam.PCollection {
 	s = s.Scope("diversify.RandomStats")
-	prios := beam.ParDo(s, &randomPrioFn{Seed: p.Seed}, cands)
+	prios := beam.ParDo(s, &randomPrioFn{Seed: p.Seed, Salt: saltRandom}, cands)
 	thresholds := beam.CombinePerKey(s, &bottomFn{N: p.PerLanguage}, prios)
 	points := beam.ParDo(s, &randomFn{Seed: p.Seed}, cands, beam.SideInput{Input: thresholds})
 	return beam.CombinePerKey(s, &statsFn{}, points)
 }
 
-type randomPrioFn struct{ Seed uint64 }
+type randomPrioFn struct{ Seed, Salt uint64 }
 
 func (fn *randomPrioFn) ProcessElement(c Candidate) (string, uint64) {
-	return c.Pair.Lang, seededHash(fn.Seed, saltRandom, c.Pair.ID)
+	return c.Pair.Lang, seededHash(fn.Seed, fn.Salt, c.Pair.ID)
 }
 
 // bottomFn finds the N-th smallest priority of a language (its largest, when it has

@@ -14,7 +14,8 @@ type Scored struct {
 	Cluster int     // index of the nearest centroid
 	Dist    float64 // squared Euclidean distance to that centroid
 	Tie     uint64  // seeded hash of the pair's id: the last tie-break
-	Rank    int     // after selection: 0 for the pair nearest its centroid, then 1, ...
+	Rank    int     // after selection: the order the within-cluster rule took it in, from 0
+	Gain    float64 // what the rule says it adds (+Inf within the quota of rules that do not say)
 }
 
 // Rounds is the number of judge rounds the pair went through: a pair judged good at
@@ -30,6 +31,26 @@ func before(a, b *Scored) bool {
 	if ra, rb := a.Rounds(), b.Rounds(); ra != rb {
 		return ra < rb
 	}
+	if a.Tie != b.Tie {
+		return a.Tie < b.Tie
+	}
+	return a.Pair.ID < b.Pair.ID
+}
+
+// tieBefore is the order that breaks ties in the within-cluster rules: fewer refinement
+// rounds, then the seeded hash, then the id.
+func tieBefore(a, b *Scored) bool {
+	if ra, rb := a.Rounds(), b.Rounds(); ra != rb {
+		return ra < rb
+	}
+	if a.Tie != b.Tie {
+		return a.Tie < b.Tie
+	}
+	return a.Pair.ID < b.Pair.ID
+}
+
+// randomBefore is the random rule's order: the seeded hash, then the id.
+func randomBefore(a, b *Scored) bool {
 	if a.Tie != b.Tie {
 		return a.Tie < b.Tie
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/xinstruct/xinstruct/embeddings"
@@ -37,7 +38,7 @@ func TestSelectTakesNearestFirstThenFewerRoundsThenHash(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		in = append(in, scored(fmt.Sprint("tie", i), 0.7, 1, 1))
 	}
-	fn := &selectFn{quotas: map[string]int{"fi/0": 6}, counts: map[string]int{}}
+	fn := &offerFn{Rule: "nearest", quotas: map[string]int{"fi/0": 6}, counts: map[string]int{}}
 	var got []Scored
 	i := 0
 	next := func(v *Scored) bool {
@@ -77,8 +78,73 @@ func TestSelectTakesNearestFirstThenFewerRoundsThenHash(t *testing.T) {
 			t.Fatalf("tie-break: got %v, want the hash order %v", ids[3:], []string{ties[0].Pair.ID, ties[1].Pair.ID, ties[2].Pair.ID})
 		}
 	}
-	if fn.counts["diversify/out/fi"] != 6 || fn.counts["filtered/diversify/not_selected"] != len(in)-6 {
+	if fn.counts["filtered/diversify/not_selected"] != len(in)-6 {
 		t.Fatalf("counts %v", fn.counts)
+	}
+}
+
+func iterOf(in []Scored) func(*Scored) bool {
+	i := 0
+	return func(v *Scored) bool {
+		if i == len(in) {
+			return false
+		}
+		*v = in[i]
+		i++
+		return true
+	}
+}
+
+// The spread rule offers up to SpreadOverQuota times the quota with falling gains, and
+// the language's cut keeps exactly N: a cluster of near-copies cedes its quota to a
+// cluster of distinct pairs, and every cluster keeps its first.
+func TestSpreadOffersAndTheCutKeepsExactlyN(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const d = 32
+	copies, distinct := []Scored{}, []Scored{}
+	base := randUnit(rng, d)
+	for i := 0; i < 40; i++ {
+		v := slices.Clone(base)
+		v[i%d] += 0.01
+		s := scored(fmt.Sprint("copy", i), float64(i), 1, 1)
+		s.Vec = v
+		copies = append(copies, s)
+		s = scored(fmt.Sprint("distinct", i), float64(i), 1, 1)
+		s.Vec = randUnit(rng, d)
+		distinct = append(distinct, s)
+	}
+	fn := &offerFn{Rule: "spread", quotas: map[string]int{"fi/0": 5, "fi/1": 5}, counts: map[string]int{}}
+	var offers []Scored
+	for c, in := range [][]Scored{copies, distinct} {
+		if err := fn.ProcessElement(context.Background(), fmt.Sprint("fi/", c), iterOf(in), nil, func(s Scored) { offers = append(offers, s) }, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(offers) != 40 {
+		t.Fatalf("%d offers, want 2 clusters × 4 × quota 5", len(offers))
+	}
+	cut := &cutFn{N: 10}
+	var acc cutAcc
+	for _, o := range offers {
+		_, r := offerKey(o)
+		acc = cut.AddInput(acc, r)
+	}
+	keep := &keepFn{cuts: map[string]offerRef{"fi": cut.ExtractOutput(acc)}, counts: map[string]int{}}
+	var kept []string
+	for _, o := range offers {
+		keep.ProcessElement(context.Background(), o, nil, func(s Scored) { kept = append(kept, s.Pair.ID) }, nil)
+	}
+	nCopies := 0
+	for _, id := range kept {
+		if strings.HasPrefix(id, "copy") {
+			nCopies++
+		}
+	}
+	if len(kept) != 10 || nCopies != 1 || !slices.Contains(kept, "copy0") {
+		t.Fatalf("kept %v: want 10, of them only copy0 (the copies' nearest) from the cluster of copies", kept)
+	}
+	if keep.counts["diversify/out/fi"] != 10 || keep.counts["filtered/diversify/not_selected"] != 30 || fn.counts["filtered/diversify/not_selected"] != 40 {
+		t.Fatalf("counts %v %v", keep.counts, fn.counts)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 func (c Config) card() dataset.CardInfo {
 	d := c.Diversify
 	info := dataset.CardInfo{RunID: c.RunID, Generator: c.Generate.LLM.Model, Rounds: c.Refine.Rounds,
-		Clusters: d.Clusters, PerLanguage: d.PerLanguage, FitSample: d.FitSample, Seed: d.Seed,
+		Clusters: d.Clusters, PerLanguage: d.PerLanguage, FitSample: d.FitSample, Seed: d.Seed, WithinCluster: d.WithinCluster,
 		Placeholder: c.Generate.LLM.Placeholder, License: c.License}
 	if c.Refine.Rounds > 0 {
 		info.Judge = c.judgeLLM().Model

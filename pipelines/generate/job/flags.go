@@ -26,6 +26,7 @@ type Flags struct {
 	embedder, embeddingModel                      *string
 	embeddingDims, embedBatch                     *int
 	perLanguage, clusters, fitSample, kmeansIters *int
+	withinCluster                                 *string
 	seed                                          *uint64
 	license                                       *string
 	keepVersions                                  *int
@@ -61,12 +62,15 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 		embeddingDims:     fs.Int("embedding_dims", 0, "embedding length: local 0 = 256; openai 0 = the model's own (sent as dimensions when set)"),
 		embedBatch:        fs.Int("embed_batch", d.Diversify.Batch, "instructions per embedding call and rows per assignment block"),
 		perLanguage:       fs.Int("per_language", d.Diversify.PerLanguage, "pairs selected per language for the dataset (all, with the shortfall reported, when fewer)"),
-		clusters:          fs.Int("clusters", d.Diversify.Clusters, "k-means clusters per language (fewer when a language has fewer candidates)"),
-		fitSample:         fs.Int("fit_sample", d.Diversify.FitSample, "candidates per language k-means is fitted on (a seeded uniform sample)"),
-		kmeansIters:       fs.Int("kmeans_iters", d.Diversify.Iters, "most Lloyd iterations (fewer when the inertia improves by less than 1e-4 relative)"),
-		seed:              fs.Uint64("seed", d.Diversify.Seed, "seed of the fit sample, k-means++, tie-breaks and the random baseline: the same inputs and seed select the same pairs"),
-		keepVersions:      fs.Int("keep_versions", d.KeepVersions, "published versions kept below <output>/versions/, this run's included; older ones are removed once <output>/LATEST names the new one (0: keep every version)"),
-		license:           fs.String("license", d.License, "the dataset card's license, a Hugging Face Hub license id (e.g. cc-by-4.0); the outputs come from web corpora, whose licenses you must check"),
+		withinCluster: fs.String("within_cluster", d.Diversify.WithinCluster, "the order a cluster gives its pairs in: "+
+			"spread (coverage gain × distance from those taken; a cluster of near-duplicates cedes its quota), farthest, nearest or random; "+
+			"README, \"Within-cluster rules\", has the measured comparison"),
+		clusters:     fs.Int("clusters", d.Diversify.Clusters, "k-means clusters per language (fewer when a language has fewer candidates)"),
+		fitSample:    fs.Int("fit_sample", d.Diversify.FitSample, "candidates per language k-means is fitted on (a seeded uniform sample)"),
+		kmeansIters:  fs.Int("kmeans_iters", d.Diversify.Iters, "most Lloyd iterations (fewer when the inertia improves by less than 1e-4 relative)"),
+		seed:         fs.Uint64("seed", d.Diversify.Seed, "seed of the fit sample, k-means++, tie-breaks and the random baseline: the same inputs and seed select the same pairs"),
+		keepVersions: fs.Int("keep_versions", d.KeepVersions, "published versions kept below <output>/versions/, this run's included; older ones are removed once <output>/LATEST names the new one (0: keep every version)"),
+		license:      fs.String("license", d.License, "the dataset card's license, a Hugging Face Hub license id (e.g. cc-by-4.0); the outputs come from web corpora, whose licenses you must check"),
 	}
 }
 
@@ -80,7 +84,7 @@ func FlagGroups() []launch.Group {
 		{Title: "Model endpoint", Flags: launch.ModelEndpointFlags},
 		{Title: "Generation", Flags: []string{"generator_model", "candidates", "seed_pairs", "max_shots"}},
 		{Title: "Refinement", Flags: []string{"rounds", "judge_model", "structured_output", "min_instruction_chars", "max_instruction_chars"}},
-		{Title: "Diversification", Flags: []string{"embedder", "embedding_model", "embedding_dims", "embed_batch", "per_language", "clusters", "fit_sample", "kmeans_iters", "seed"}},
+		{Title: "Diversification", Flags: []string{"embedder", "embedding_model", "embedding_dims", "embed_batch", "per_language", "clusters", "within_cluster", "fit_sample", "kmeans_iters", "seed"}},
 		{Title: "Output", Flags: []string{"output", "license", "max_shard_mb", "keep_versions"}},
 		{Title: "Budgets and limits", Flags: launch.Flags([]string{"estimate"}, launch.ModelLimitFlags)},
 		{Title: "Batch API", Flags: launch.ModelBatchFlags},
@@ -130,6 +134,7 @@ func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags
 	d := &cfg.Diversify
 	d.Embedder.Kind, d.Embedder.Model, d.Embedder.Dims, d.Batch = *f.embedder, *f.embeddingModel, *f.embeddingDims, *f.embedBatch
 	d.PerLanguage, d.Clusters, d.FitSample, d.Iters, d.Seed = *f.perLanguage, *f.clusters, *f.fitSample, *f.kmeansIters, *f.seed
+	d.WithinCluster = *f.withinCluster
 	if err := cfg.Validate(); err != nil {
 		return cfg, err
 	}
