@@ -20,12 +20,14 @@ func TestCardHasThePapersTableAndTheDiversityEvidence(t *testing.T) {
 		// random (2,0): 1 − (4 − 2)/2 = 0.
 		{Lang: "fi", Candidates: 9, Target: 2, K: 3, PerCluster: []int64{1, 0, 1},
 			Selected:         Lengths{N: 2, InstrSum: 30, InstrSumSq: 500, OutSum: 2000, OutSumSq: 2003200},
-			SelectedDistance: 1, RandomDistance: 0},
+			SelectedDistance: 1, RandomDistance: 0, SelectedVendi: 2, RandomVendi: 1, SelectedCoverage: 0.1, RandomCoverage: 0.3,
+			SelectedCoverageP95: 0.2, RandomCoverageP95: 0.5, RandomNearDup: 0.5, SelectedTopics: 2, RandomTopics: 1,
+			SelectedTopicEntropy: math.Log(2)},
 		{Lang: "sw", Candidates: 1, Target: 2, K: 1, PerCluster: []int64{0},
 			Selected:         Lengths{N: 1, InstrSum: 10, InstrSumSq: 100, OutSum: 5, OutSumSq: 25},
 			SelectedDistance: nan, RandomDistance: nan},
 	}
-	card := RenderCard(CardInfo{Placeholder: true, Clusters: 3, PerLanguage: 2}, stats,
+	card := RenderCard(CardInfo{Placeholder: true, Clusters: 3, PerLanguage: 2, WithinCluster: "spread"}, stats,
 		[]File{{Name: RelPath("fi", FormatJSONL), Lang: "fi", Format: FormatJSONL, Records: 2}}, CardExtras{})
 	for _, want := range []string{
 		"PLACEHOLDER DATA",
@@ -33,8 +35,9 @@ func TestCardHasThePapersTableAndTheDiversityEvidence(t *testing.T) {
 		"| fi | 15.0 ± 5.0 | 1000.0 ± 40.0 | 2 |", // lengths 10 and 20; 960 and 1040
 		"| **all** |",
 		// fi: selected vectors sum to (1,1): 1 − (2 − 2)/2 = 1; random (2,0): 1 − (4 − 2)/2 = 0.
-		"| fi | 9 | 2 | 0 | 3 | 2 | 1.0000 | 0.0000 | +1.0000 |",
-		"| sw | 1 | 1 | 1 | 1 | 0 | n/a | n/a | n/a |", // one pair: no pairwise distance, shortfall 1
+		"| fi | 9 | 2 | 0 | 3 | 2 | 2.0 / 1.0 | 0.100 / 0.300 | 0.200 / 0.500 | 0.000 / 0.500 | 2 / 1 | 0.69 / 0.00 | 1.000 / 0.000 |",
+		"| sw | 1 | 1 | 1 | 1 | 0 | 0.0 / 0.0 | 0.000 / 0.000 | 0.000 / 0.000 | 0.000 / 0.000 | 0 / 0 | 0.00 / 0.00 | n/a / n/a |", // one pair: no pairwise distance, shortfall 1
+		"within-cluster rule `spread`:",
 		"fi: 3 clusters, 2 covered",
 		"0:1 1:0 2:1",
 		"| fi | `jsonl/fi/train.jsonl` | 2 |",

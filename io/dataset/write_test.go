@@ -39,9 +39,9 @@ func TestWriteOrdersRowsAndCardsNaN(t *testing.T) {
 	}
 	stats := []LangStats{
 		{Lang: "fi", Candidates: 5, Target: 3, K: 2, PerCluster: []int64{2, 1}, Selected: Lengths{N: 3, InstrSum: 3, InstrSumSq: 3, OutSum: 3, OutSumSq: 3},
-			SelectedDistance: 0.5, RandomDistance: 0.25},
+			SelectedDistance: 0.5, RandomDistance: 0.25, SelectedVendi: 3, RandomVendi: 2.5},
 		{Lang: "sw", Candidates: 1, Target: 3, K: 1, PerCluster: []int64{1}, Selected: Lengths{N: 1, InstrSum: 1, InstrSumSq: 1, OutSum: 1, OutSumSq: 1},
-			SelectedDistance: math.NaN(), RandomDistance: math.NaN()},
+			SelectedDistance: math.NaN(), RandomDistance: math.NaN(), SelectedVendi: math.NaN(), RandomVendi: math.NaN()},
 	}
 	p, s := beam.NewPipelineWithRoot()
 	files := Write(s, Params{Output: out, TempDir: filepath.Join(out, "_temporary", "r"), Card: CardInfo{RunID: "r", PerLanguage: 3}},
@@ -87,8 +87,8 @@ func TestWriteOrdersRowsAndCardsNaN(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"| fi | 5 | 3 | 0 | 2 | 2 | 0.5000 | 0.2500 | +0.2500 |",
-		"| sw | 1 | 1 | 2 | 1 | 1 | n/a | n/a | n/a |",
+		"| fi | 5 | 3 | 0 | 2 | 2 | 3.0 / 2.5 | 0.000 / 0.000 | 0.000 / 0.000 | 0.000 / 0.000 | 0 / 0 | 0.00 / 0.00 | 0.500 / 0.250 |",
+		"| sw | 1 | 1 | 2 | 1 | 1 | n/a / n/a | 0.000 / 0.000 | 0.000 / 0.000 | 0.000 / 0.000 | 0 / 0 | 0.00 / 0.00 | n/a / n/a |",
 		"| mixed | `parquet/mixed/train.parquet` | 4 |",
 	} {
 		if !strings.Contains(string(card), want) {
