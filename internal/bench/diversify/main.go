@@ -40,6 +40,7 @@ var (
 	out      = flag.String("output", "", "output prefix (default: a temporary directory, removed)")
 	shards   = flag.Int("shards", 64, "generator shards")
 	cpuprof  = flag.String("cpuprofile", "", "write a CPU profile here (direct runner: the whole job)")
+	within   = flag.String("within_cluster", diversify.DefaultParams().WithinCluster, "--within_cluster")
 )
 
 func main() {
@@ -60,11 +61,12 @@ func main() {
 	}
 	pairs := beam.ParDo(s, &synthFn{Langs: strings.Split(*langs, ","), PerLang: *perLang, Shards: *shards}, beam.CreateList(s, idx))
 	params := diversify.DefaultParams()
-	params.PerLanguage, params.Clusters = *selectN, *clusters
+	params.PerLanguage, params.Clusters, params.WithinCluster = *selectN, *clusters, *within
 	div := diversify.Diversify(s, params, pairs)
 	rows, stats := diversify.ForDataset(s, div)
 	dataset.Write(s, dataset.Params{Output: dir, TempDir: dir + "/_temporary/bench", Card: dataset.CardInfo{RunID: "bench",
-		Clusters: params.Clusters, PerLanguage: params.PerLanguage, FitSample: params.FitSample, Embedder: "local"}}, rows, stats)
+		Clusters: params.Clusters, PerLanguage: params.PerLanguage, FitSample: params.FitSample, Embedder: "local",
+		WithinCluster: params.WithinCluster}}, rows, stats)
 	if *cpuprof != "" {
 		f, err := os.Create(*cpuprof)
 		if err != nil {
@@ -77,10 +79,10 @@ func main() {
 	if err := beamx.Run(context.Background(), p); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("candidates=%d select_per_lang=%d clusters=%d wall_s=%.2f\n", *perLang*len(strings.Split(*langs, ",")), *selectN, *clusters, time.Since(start).Seconds())
+	fmt.Printf("candidates=%d select_per_lang=%d clusters=%d within_cluster=%s wall_s=%.2f\n", *perLang*len(strings.Split(*langs, ",")), *selectN, *clusters, *within, time.Since(start).Seconds())
 	card, _ := os.ReadFile(dir + "/dataset/README.md")
 	for _, line := range strings.Split(string(card), "\n") {
-		if strings.HasPrefix(line, "| ") && strings.Count(line, "|") == 10 {
+		if strings.HasPrefix(line, "| ") && strings.Count(line, "|") == 14 { // the card's diversity table
 			fmt.Println(line)
 		}
 	}

@@ -79,7 +79,7 @@ func TestDatasetFromCorpora(t *testing.T) {
 		slices.Sort(selected[lang])
 	}
 	card, _ := os.ReadFile(filepath.Join(out1, dataset.Dir, dataset.CardName))
-	for _, want := range []string{"| Language | Instruction length | Output length | Samples |", "Cosine distance, random", "Clusters covered"} {
+	for _, want := range []string{"| Language | Instruction length | Output length | Samples |", "| Vendi ↑ | Coverage ↓ |", "within-cluster rule `spread`"} {
 		if !strings.Contains(string(card), want) {
 			t.Errorf("the dataset card lacks %q", want)
 		}
