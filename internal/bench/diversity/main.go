@@ -73,13 +73,31 @@ func main() {
 		fmt.Printf("\n### %s pool: %d instructions\n\n", name, len(pool))
 		fmt.Println("| n | k | rule | Vendi | coverage mean | coverage p95 | topics | topic entropy | near-dup share | mean pairwise | beats random (Vendi, coverage) |")
 		fmt.Println("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+		sum := map[string]*summary{}
 		for _, n := range ints(*sizes) {
 			for _, q := range ints(*quotas) {
 				k := max(1, n/q)
-				compare(pool, data, len(pool), d, n, k)
+				compare(pool, data, len(pool), d, n, k, sum)
 			}
 		}
+		fmt.Printf("\nSummary, %s pool: each rule minus the random sample, averaged over the %d sizes × cluster counts and %d seeds; wins are of those runs.\n\n",
+			name, len(ints(*sizes))*len(ints(*quotas)), *seeds)
+		fmt.Println("| rule | Vendi | wins | coverage mean | wins | coverage p95 | wins | near-dup share | topics |")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, rule := range diversity.Orders {
+			m := sum[rule]
+			r := float64(m.runs)
+			fmt.Printf("| %s | %+.2f | %d/%d | %+.4f | %d/%d | %+.4f | %d/%d | %+.3f | %+.1f |\n", rule, m.diff.vendi/r, m.winVendi, m.runs,
+				m.diff.covMean/r, m.winCov, m.runs, m.diff.covP95/r, m.winP95, m.runs, m.diff.dup/r, m.diff.topics/r)
+		}
 	}
+}
+
+// summary adds up a rule's differences from the random sample over a pool's runs.
+type summary struct {
+	diff                     measures
+	runs                     int
+	winVendi, winCov, winP95 int
 }
 
 type measures struct {
@@ -117,7 +135,7 @@ func measure(pool []item, data []float32, n, d int, picked []int) measures {
 	}
 }
 
-func compare(pool []item, data []float32, n, d, size, k int) {
+func compare(pool []item, data []float32, n, d, size, k int, sum map[string]*summary) {
 	rules := append(slices.Clone(diversity.Orders), "random sample")
 	sums := make([]measures, len(rules))
 	winsVendi, winsCov := make([]int, len(rules)), make([]int, len(rules))
@@ -137,6 +155,24 @@ func compare(pool []item, data []float32, n, d, size, k int) {
 			sums[r].add(results[r])
 		}
 		base := results[len(rules)-1]
+		for r, rule := range rules[:len(rules)-1] {
+			if sum[rule] == nil {
+				sum[rule] = &summary{}
+			}
+			m, o := results[r], sum[rule]
+			o.runs++
+			o.diff.add(measures{vendi: m.vendi - base.vendi, covMean: m.covMean - base.covMean, covP95: m.covP95 - base.covP95,
+				dup: m.dup - base.dup, topics: m.topics - base.topics})
+			if m.vendi > base.vendi {
+				o.winVendi++
+			}
+			if m.covMean < base.covMean {
+				o.winCov++
+			}
+			if m.covP95 < base.covP95 {
+				o.winP95++
+			}
+		}
 		for r := range rules {
 			if results[r].vendi > base.vendi {
 				winsVendi[r]++
