@@ -1,6 +1,7 @@
 package job
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/xinstruct/xinstruct/io/dataset"
 	"github.com/xinstruct/xinstruct/io/llm/llmtest"
+	"github.com/xinstruct/xinstruct/io/publish"
 	"github.com/xinstruct/xinstruct/transforms/diversify"
 )
 
@@ -82,6 +84,23 @@ func TestDatasetFromCorpora(t *testing.T) {
 	for _, want := range []string{"| Language | Instruction length | Output length | Samples |", "| Vendi ↑ | Coverage ↓ |", "within-cluster rule `spread`"} {
 		if !strings.Contains(string(card), want) {
 			t.Errorf("the dataset card lacks %q", want)
+		}
+	}
+	// report/diversity.json has every language of the dataset, with the selection's size
+	// and the measures of both sets.
+	var rep DiversityReport
+	if err := publish.ReadReport(context.Background(), out1, DiversityName, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.WithinCluster != "spread" || len(rep.Languages) != len(o1.funnel.AcceptedByLanguage) {
+		t.Fatalf("diversity report: rule %q, %d languages, want spread and %d", rep.WithinCluster, len(rep.Languages), len(o1.funnel.AcceptedByLanguage))
+	}
+	for _, l := range rep.Languages {
+		if want := min(o1.funnel.AcceptedByLanguage[l.Lang], perLang); l.Selected.N != want || l.Random.N != want {
+			t.Errorf("%s: diversity report of %d selected and %d random, want %d", l.Lang, l.Selected.N, l.Random.N, want)
+		}
+		if l.Selected.Vendi == nil || l.Random.Vendi == nil || l.Selected.CoverageMean == nil || l.Probes == 0 {
+			t.Errorf("%s: diversity report without its measures: %+v", l.Lang, l)
 		}
 	}
 

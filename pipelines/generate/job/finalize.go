@@ -45,7 +45,9 @@ type Manifest = publish.Manifest
 // version before. Written as the pipeline's
 // last step it works on every runner, including asynchronous jobs whose launcher has
 // gone.
-func finalize(s beam.Scope, cfg Config, shards, datasetFiles, counts beam.PCollection) {
+// langStats, when valid, are the card's statistics (PCollection<dataset.LangStats>), for
+// report/diversity.json.
+func finalize(s beam.Scope, cfg Config, shards, datasetFiles, langStats, counts beam.PCollection) {
 	s = s.Scope("generate.Finalize")
 	params, err := json.Marshal(cfg)
 	if err != nil {
@@ -66,6 +68,9 @@ func finalize(s beam.Scope, cfg Config, shards, datasetFiles, counts beam.PColle
 	}
 	verdict := beam.ParDo(s, fn,
 		beam.Impulse(s), beam.SideInput{Input: counts})
+	if langStats.IsValid() {
+		verdict = diversityReport(s, cfg, verdict, langStats)
+	}
 	if run.Version != nil {
 		verdict = versionFacts(s, verdict, datasetDiff(s, cfg, datasetFiles))
 	}

@@ -36,6 +36,7 @@ func Build(s beam.Scope, cfg Config) Result {
 	}
 	temp := fsx.Join(cfg.Output, TempRoot, cfg.RunID)
 	datasetFiles := beam.CreateList(s, []dataset.File{})
+	var langStats beam.PCollection // the card's statistics, when the run diversifies
 	in := ingest.Ingest(s.Scope("Ingest"), ingest.Params{Input: cfg.Input, MaxRecordBytes: cfg.MaxRecordBytes, Checks: cfg.checks(), TempDir: temp})
 	kept, rejected, counts := in.Kept, in.Rejected, in.Counts
 	lines := []beam.PCollection{recordio.FormatDocs(s, "clean", kept)}
@@ -59,9 +60,10 @@ func Build(s beam.Scope, cfg Config) Result {
 			rejected = append(rejected, div.Rejected)
 			counts = append(counts, div.Counts)
 			ds := s.Scope("Dataset")
-			rows, stats := diversify.ForDataset(ds, div)
+			var rows beam.PCollection
+			rows, langStats = diversify.ForDataset(ds, div)
 			datasetFiles = dataset.Write(ds, dataset.Params{Output: cfg.Output, TempDir: temp, Card: cfg.card(),
-				Invalidate: []string{SuccessFile}, RunID: cfg.RunID, Facts: cardFacts(ds, cfg, beam.Flatten(ds, counts...))}, rows, stats)
+				Invalidate: []string{SuccessFile}, RunID: cfg.RunID, Facts: cardFacts(ds, cfg, beam.Flatten(ds, counts...))}, rows, langStats)
 		}
 	}
 
@@ -70,14 +72,14 @@ func Build(s beam.Scope, cfg Config) Result {
 	allCounts := beam.Flatten(s, counts...)
 	if cfg.Generate.Estimate && cfg.StopAfter != StageIngest {
 		// An estimate leaves the outputs of earlier runs alone: it writes its report only.
-		finalize(s, cfg, beam.CreateList(s, []shardio.File{}), datasetFiles, allCounts)
+		finalize(s, cfg, beam.CreateList(s, []shardio.File{}), datasetFiles, langStats, allCounts)
 		return Result{Kept: kept, Rejected: allRejected, Counts: allCounts}
 	}
 	lines = append(lines, recordio.FormatRejected(s, allRejected))
 	temps := shardio.Write(s, shardio.WriteParams{TempDir: fsx.Join(temp, "out"), Ext: ".jsonl", MaxShardBytes: cfg.MaxShardBytes},
 		beam.Flatten(s, lines...))
 	shards := shardio.Commit(s, shardio.CommitParams{Prefix: cfg.Output, Ext: ".jsonl", OwnedDirs: owned, Invalidate: []string{SuccessFile}, RunID: cfg.RunID}, temps)
-	finalize(s, cfg, shards, datasetFiles, allCounts)
+	finalize(s, cfg, shards, datasetFiles, langStats, allCounts)
 	return Result{Kept: kept, Rejected: allRejected, Counts: allCounts}
 }
 
