@@ -41,6 +41,7 @@ type LangStats struct {
 	SelectedTopics, RandomTopics             int64
 	SelectedTopicEntropy, RandomTopicEntropy float64
 	Probes                                   int64
+	RandomN                                  int64   // the random sample's size, the selection's
 	K                                        int     // clusters fitted
 	FitRows                                  int     // candidates in the fit sample
 	Iters                                    int     // Lloyd iterations run
