@@ -66,6 +66,7 @@ func CardStats(r LangReport) dataset.LangStats {
 		SelectedTopics: int64(sm.Topics), RandomTopics: int64(rm.Topics),
 		SelectedTopicEntropy: sm.TopicEntropy, RandomTopicEntropy: rm.TopicEntropy,
 		Probes:  int64(r.Measures.Probes),
+		RandomN: r.Random.N,
 		K:       r.K,
 		FitRows: r.FitRows,
 		Iters:   r.Iters,
