@@ -254,3 +254,53 @@ func TestSpread(t *testing.T) {
 		}
 	}
 }
+
+// spreadEager is the plain greedy Spread speeds up: every member rescored every step.
+func spreadEager(vecs []float32, m, d, start, q int, rank []int, maxClients int) []int {
+	cv := newCoverer(vecs, m, d, rank, maxClients)
+	taken := make([]bool, m)
+	order := []int{start}
+	taken[start] = true
+	cv.take(start)
+	for len(order) < min(q, m) {
+		best, bestScore := -1, math.Inf(-1)
+		for i := 0; i < m; i++ {
+			if taken[i] {
+				continue
+			}
+			far := math.Inf(1)
+			for _, t := range order {
+				far = math.Min(far, 1-dot(vecs[i*d:(i+1)*d], vecs[t*d:(t+1)*d]))
+			}
+			s := cv.gain(i)
+			if s > 0 {
+				s *= far * far * far * far
+			}
+			if s > bestScore || s == bestScore && rank[i] < rank[best] {
+				best, bestScore = i, s
+			}
+		}
+		taken[best] = true
+		cv.take(best)
+		order = append(order, best)
+	}
+	return order
+}
+
+func TestSpreadIsTheGreedyOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, c := range []struct{ m, d, q, clients int }{{60, 8, 20, 64}, {200, 16, 120, 50}, {300, 32, 300, 512}} {
+		v := unitRows(rng, c.m, c.d)
+		rank := rng.Perm(c.m)
+		got, _ := Spread(v, c.m, c.d, 3, c.q, rank, c.clients)
+		want := spreadEager(v, c.m, c.d, 3, c.q, rank, c.clients)
+		if len(got) != len(want) {
+			t.Fatalf("m=%d q=%d: %d members, want %d", c.m, c.q, len(got), len(want))
+		}
+		for j := range got {
+			if got[j] != want[j] {
+				t.Fatalf("m=%d q=%d clients=%d: the lazy order leaves the greedy's at step %d: %v vs %v", c.m, c.q, c.clients, j, got[:j+1], want[:j+1])
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package diversity
 
 import (
+	"container/heap"
 	"math"
 	"slices"
 
@@ -100,34 +101,78 @@ func Spread(vecs []float32, m, d, start, q int, rank []int, maxClients int) (ord
 		return nil, nil
 	}
 	cv := newCoverer(vecs, m, d, rank, maxClients)
-	far := make([]float64, m)
+	// Lazy greedy: a member's score only falls as members are taken (its coverage gain
+	// is submodular, its distance to the nearest taken member can only shrink), so a
+	// score computed earlier bounds it from above, and only the members that reach the
+	// top of the heap are brought up to date. The order is the plain greedy's.
+	far := make([]float64, m) // distance to the nearest of order[:seen[i]]
+	seen := make([]int, m)
 	for i := range far {
 		far[i] = math.Inf(1)
 	}
+	h := &spreadHeap{rank: rank}
 	low := math.Inf(1)
-	next := start
-	for {
+	take := func(i int) {
 		if len(order) > 0 {
-			low = math.Min(low, cv.gain(next))
+			low = math.Min(low, cv.gain(i))
 		}
-		order, gain = append(order, next), append(gain, low)
-		cv.take(next)
-		far[next] = math.Inf(-1)
-		if len(order) == q {
-			return order, gain
-		}
-		c := vecs[next*d : (next+1)*d]
-		best, bestScore := -1, math.Inf(-1)
-		for i := 0; i < m; i++ {
-			if far[i] == math.Inf(-1) {
-				continue
-			}
-			f := math.Min(far[i], 1-dot(vecs[i*d:(i+1)*d], c))
-			far[i] = f
-			if s := cv.gain(i) * f * f * f * f; s > bestScore || s == bestScore && rank[i] < rank[best] {
-				best, bestScore = i, s
-			}
-		}
-		next = best
+		order, gain = append(order, i), append(gain, low)
+		cv.take(i)
 	}
+	take(start)
+	for i := 0; i < m; i++ {
+		if i != start {
+			h.items = append(h.items, spreadItem{i, math.Inf(1)})
+		}
+	}
+	heap.Init(h)
+	for len(order) < q && h.Len() > 0 {
+		top := heap.Pop(h).(spreadItem)
+		i := top.member
+		score := cv.gain(i)
+		if score > 0 { // a zero gain scores zero at any distance: spare the update
+			v := vecs[i*d : (i+1)*d]
+			for _, t := range order[seen[i]:] {
+				far[i] = math.Min(far[i], 1-dot(v, vecs[t*d:(t+1)*d]))
+			}
+			seen[i] = len(order)
+			f := far[i]
+			score *= f * f * f * f
+		}
+		if h.Len() == 0 || spreadBefore(spreadItem{i, score}, h.items[0], rank) {
+			take(i)
+			continue
+		}
+		heap.Push(h, spreadItem{i, score})
+	}
+	return order, gain
+}
+
+// spreadItem is a member and an upper bound of its score.
+type spreadItem struct {
+	member int
+	bound  float64
+}
+
+// spreadBefore orders the heap: the higher bound first, then the lower rank.
+func spreadBefore(a, b spreadItem, rank []int) bool {
+	if a.bound != b.bound {
+		return a.bound > b.bound
+	}
+	return rank[a.member] < rank[b.member]
+}
+
+type spreadHeap struct {
+	items []spreadItem
+	rank  []int
+}
+
+func (h *spreadHeap) Len() int           { return len(h.items) }
+func (h *spreadHeap) Less(i, j int) bool { return spreadBefore(h.items[i], h.items[j], h.rank) }
+func (h *spreadHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *spreadHeap) Push(x any)         { h.items = append(h.items, x.(spreadItem)) }
+func (h *spreadHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
 }

@@ -84,6 +84,7 @@ func encodeScored(s Scored) ([]byte, error) {
 	dst = binary.LittleEndian.AppendUint64(dst, s.Tie)
 	dst = binary.AppendVarint(dst, int64(s.Rank))
 	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(s.Gain))
+	dst = binary.AppendVarint(dst, int64(s.Quota))
 	return appendCandidate(dst, s.Candidate), nil
 }
 
@@ -109,6 +110,11 @@ func decodeScored(b []byte) (Scored, error) {
 		return Scored{}, err
 	}
 	s.Gain = math.Float64frombits(gain)
+	quota, b, err := readVarint(b)
+	if err != nil {
+		return Scored{}, err
+	}
+	s.Quota = int(quota)
 	if s.Candidate, err = decodeCandidate(b); err != nil {
 		return Scored{}, err
 	}
