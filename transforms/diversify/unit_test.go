@@ -256,3 +256,28 @@ func TestQuotaFnUsesEveryClusterSize(t *testing.T) {
 		t.Fatalf("a language short of candidates: quotas %v counts %v", quotas, counts)
 	}
 }
+
+// Under the spread rule, of two pairs that tie (the same instruction vector), the one
+// that needed fewer refinement rounds is taken first; the start is the pair nearest the
+// centroid.
+func TestSpreadTiesPreferFewerRounds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const d = 16
+	twin := randUnit(rng, d)
+	in := []Scored{scored("start", 0.01, 1, 1), scored("twin-2rounds", 0.5, 2, 1), scored("twin-1round", 0.5, 1, 1)}
+	in[0].Vec, in[1].Vec, in[2].Vec = randUnit(rng, d), twin, twin
+	for i := 0; i < 5; i++ {
+		s := scored(fmt.Sprint("other", i), 0.9, 1, 1)
+		s.Vec = randUnit(rng, d)
+		in = append(in, s)
+	}
+	fn := &offerFn{Rule: "spread", quotas: map[string]int{"fi/0": 2}, counts: map[string]int{}}
+	var got []string
+	if err := fn.ProcessElement(context.Background(), "fi/0", iterOf(in), nil, func(s Scored) { got = append(got, s.Pair.ID) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	one, two := slices.Index(got, "twin-1round"), slices.Index(got, "twin-2rounds")
+	if got[0] != "start" || one < 0 || (two >= 0 && two < one) {
+		t.Fatalf("offered %v: want start first and the one-round twin before the two-round one", got)
+	}
+}
