@@ -24,8 +24,8 @@ import (
 
 func init() {
 	register.DoFn4x0[record.Doc, func(int, []byte), func(int, []byte), func(string, []byte)](&packFn{})
-	register.DoFn3x1[int, func(*[]byte) bool, func(string, string), error](&idLosersFn{})
-	register.DoFn4x1[int, func(*[]byte) bool, func(*string, *string) bool, func(string, string), error](&losersFn{})
+	register.DoFn4x1[int, func(*[]byte) bool, func(string, string), func(int, []byte), error](&idLosersFn{})
+	register.DoFn3x1[int, func(*[]byte) bool, func(string, string), error](&losersFn{})
 	register.DoFn6x1[context.Context, shardio.File, func(*string, *string) bool, func(*string, *string) bool, func(record.Doc), func(record.Rejected), error](&readBackFn{})
 	register.Emitter2[int, []byte]()
 	register.Emitter2[string, string]()
@@ -70,8 +70,8 @@ func Exact(s beam.Scope, p Params, docs beam.PCollection) (kept, rejected beam.P
 		panic("dedup.Exact: TempDir is empty")
 	}
 	packed, packedIDs, spill := beam.ParDo3(s, &packFn{}, docs)
-	idLosers := beam.ParDo(s, &idLosersFn{}, beam.GroupByKey(s, packedIDs))
-	losers := beam.ParDo(s, &losersFn{}, beam.GroupByKey(s, packed), beam.SideInput{Input: idLosers})
+	idLosers, marks := beam.ParDo2(s, &idLosersFn{}, beam.GroupByKey(s, packedIDs))
+	losers := beam.ParDo(s, &losersFn{}, beam.GroupByKey(s, beam.Flatten(s, packed, marks)))
 	spilled := shardio.Write(s, shardio.WriteParams{TempDir: fsx.Join(p.TempDir, "dedup"), Ext: ".bin", Framing: shardio.Varint}, spill)
 	return beam.ParDo2(s, &readBackFn{}, spilled, beam.SideInput{Input: losers}, beam.SideInput{Input: idLosers})
 }
@@ -280,39 +280,34 @@ func unpackEach(v []byte, width int, sources *[]string, table map[string]int32, 
 
 var errCorrupt = errors.New("dedup: corrupt packed value")
 
-// losersFn finds the exact duplicates among the documents that hold their ID (the
-// side input names those that do not: idLosersFn's output).
-type losersFn struct {
-	idLosers map[ref]bool // read once per DoFn instance
-}
+// losersFn finds the exact duplicates among the documents that hold their ID (the marks
+// among a shard's values name those that do not: see markValue).
+type losersFn struct{}
 
 // ProcessElement emits (loser ref, winner description) for every record but the first,
 // in (source, line) order, of each group of equal hashes in the shard, leaving out the
 // ID losers.
-func (fn *losersFn) ProcessElement(_ int, values func(*[]byte) bool, idLosers func(*string, *string) bool, emit func(string, string)) error {
-	if fn.idLosers == nil {
-		fn.idLosers = map[ref]bool{}
-		var l, w string
-		for idLosers(&l, &w) {
-			r, err := parseRefKey(l)
-			if err != nil {
-				return err
-			}
-			fn.idLosers[r] = true
-		}
-	}
+func (*losersFn) ProcessElement(_ int, values func(*[]byte) bool, emit func(string, string)) error {
+	idLosers := map[ref]bool{}
 	var es []entry
 	var sources []string
 	table := map[string]int32{}
 	var v []byte
 	for values(&v) {
-		var err error
-		if es, err = unpack(v, es, &sources, table); err != nil {
+		r, isMark, err := parseMark(v)
+		switch {
+		case err != nil:
 			return err
+		case isMark:
+			idLosers[r] = true
+		default:
+			if es, err = unpack(v, es, &sources, table); err != nil {
+				return err
+			}
 		}
 	}
-	if len(fn.idLosers) > 0 {
-		es = slices.DeleteFunc(es, func(e entry) bool { return fn.idLosers[ref{sources[e.src], e.line}] })
+	if len(idLosers) > 0 {
+		es = slices.DeleteFunc(es, func(e entry) bool { return idLosers[ref{sources[e.src], e.line}] })
 	}
 	eachLoser(es, sources, func(e *entry) *entry { return e }, func(w, l *entry) {
 		emit(refKey(sources[l.src], l.line), describe(sources[w.src], w.line))
