@@ -1,0 +1,165 @@
+package neardup
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// shingleSet is the exact set EachShingle hashes, for comparison.
+func shingleSet(text string, k int) map[uint64]bool {
+	m := map[uint64]bool{}
+	EachShingle(text, k, func(h uint64) { m[h] = true })
+	return m
+}
+
+func exactJaccard(a, b map[uint64]bool) float64 {
+	inter := 0
+	for h := range a {
+		if b[h] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+func TestEachShingleFoldsCaseAndWhitespace(t *testing.T) {
+	a := shingleSet("Hello   World\n\nagain ", 5)
+	b := shingleSet(" hello world again", 5)
+	if exactJaccard(a, b) != 1 {
+		t.Errorf("case and whitespace changed the shingles: %d vs %d", len(a), len(b))
+	}
+	if n := len(shingleSet("abcdefg", 5)); n != 3 {
+		t.Errorf("abcdefg has %d 5-shingles, want 3", n)
+	}
+	if n := len(shingleSet("abc", 5)); n != 1 {
+		t.Errorf("a text shorter than k has %d shingles, want 1", n)
+	}
+	if n := len(shingleSet("  ", 5)); n != 0 {
+		t.Errorf("a blank text has %d shingles, want 0", n)
+	}
+	// Thai has no spaces between words: shingles still come from every character.
+	if n := len(shingleSet("ภาษาไทยไม่มีช่องว่าง", 5)); n != 16 {
+		t.Errorf("Thai text of 20 characters has %d 5-shingles, want 16", n)
+	}
+}
+
+func TestEachShinglePanicsOnBadSize(t *testing.T) {
+	for _, k := range []int{0, 33} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("k=%d did not panic", k)
+				}
+			}()
+			EachShingle("text", k, func(uint64) {})
+		}()
+	}
+}
+
+// words is a text of n pseudo-random words from a small vocabulary.
+func words(r *rand.Rand, n int) []string {
+	w := make([]string, n)
+	for i := range w {
+		l := 2 + r.IntN(7)
+		b := make([]byte, l)
+		for j := range b {
+			b[j] = byte('a' + r.IntN(26))
+		}
+		w[i] = string(b)
+	}
+	return w
+}
+
+// TestSimilarityEstimatesJaccard compares the estimate with the exact Jaccard of the
+// shingle sets over pairs from unrelated to nearly equal, long and short texts.
+func TestSimilarityEstimatesJaccard(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var sumErr float64
+	n := 0
+	for trial := 0; trial < 200; trial++ {
+		base := words(r, 30+r.IntN(200))
+		other := append([]string(nil), base...)
+		// Replace a share of the words, from none to all.
+		share := float64(trial%20) / 19
+		for i := range other {
+			if r.Float64() < share {
+				other[i] = words(r, 1)[0]
+			}
+		}
+		a, b := strings.Join(base, " "), strings.Join(other, " ")
+		exact := exactJaccard(shingleSet(a, ShingleRunes), shingleSet(b, ShingleRunes))
+		sa, _ := Sign(a, ShingleRunes)
+		sb, _ := Sign(b, ShingleRunes)
+		est := Similarity(&sa, &sb)
+		// 4.5 standard errors of a 256-bin estimate at worst (J = 0.5): 0.14.
+		if d := math.Abs(est - exact); d > 4.5*math.Sqrt(exact*(1-exact)/SignatureSize)+0.01 {
+			t.Errorf("trial %d: estimate %.3f, exact %.3f", trial, est, exact)
+		}
+		sumErr += math.Abs(est - exact)
+		n++
+	}
+	// The mean absolute error of an unbiased 256-bin estimate is about 0.02 across these J.
+	if mean := sumErr / float64(n); mean > 0.03 {
+		t.Errorf("mean absolute error %.3f, want ≤ 0.03", mean)
+	}
+}
+
+func TestSignIdenticalAndEmpty(t *testing.T) {
+	a, n := Sign("the same text, twice over", ShingleRunes)
+	b, _ := Sign("The  same text,\ntwice over", ShingleRunes)
+	if n == 0 || Similarity(&a, &b) != 1 {
+		t.Errorf("equal texts after folding: similarity %v, %d shingles", Similarity(&a, &b), n)
+	}
+	if _, n := Sign("", ShingleRunes); n != 0 {
+		t.Errorf("empty text: %d shingles", n)
+	}
+}
+
+func TestBandsSCurve(t *testing.T) {
+	b := Bands(0.8)
+	if b != (Banding{Bands: 26, Rows: 8}) {
+		t.Fatalf("Bands(0.8) = %+v, want 26 bands of 8 rows (the doc comment's curve)", b)
+	}
+	// The doc comment's figures, to the digits it gives.
+	for _, c := range []struct{ j, p, tol float64 }{
+		{0.3, 0.0017, 0.0001}, {0.5, 0.097, 0.001}, {0.6, 0.36, 0.01}, {0.7, 0.79, 0.01},
+		{0.75, 0.93, 0.01}, {0.8, 0.992, 0.001}, {0.85, 0.9998, 0.0001}, {0.9, 1.0, 0.0001},
+	} {
+		if got := b.Candidate(c.j); math.Abs(got-c.p) > c.tol {
+			t.Errorf("P(%v) = %.5f, the doc comment says %v", c.j, got, c.p)
+		}
+	}
+	for _, th := range []float64{0.2, 0.5, 0.7, 0.8, 0.9, 0.95, 1} {
+		b := Bands(th)
+		if b.Bands*b.Rows > SignatureSize || b.Bands > maxBands || b.Candidate(th) < minRecall {
+			t.Errorf("Bands(%v) = %+v: P(t) = %.4f", th, b, b.Candidate(th))
+		}
+	}
+	for _, bad := range []float64{0, -1, 1.5, math.NaN()} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Bands(%v) did not panic", bad)
+				}
+			}()
+			Bands(bad)
+		}()
+	}
+}
+
+func TestKeysSeparateLanguages(t *testing.T) {
+	sig, _ := Sign("some text that is long enough to shingle", ShingleRunes)
+	b := Bands(0.8)
+	fi := b.Keys(nil, "fi", &sig)
+	tr := b.Keys(nil, "tr", &sig)
+	if len(fi) != b.Bands {
+		t.Fatalf("%d keys, want %d", len(fi), b.Bands)
+	}
+	for i := range fi {
+		if fi[i] == tr[i] {
+			t.Errorf("band %d: the same key for two languages", i)
+		}
+	}
+}
