@@ -1,0 +1,248 @@
+package neardup
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/xinstruct/xinstruct/internal/fsx"
+	"github.com/xinstruct/xinstruct/internal/record"
+	"github.com/xinstruct/xinstruct/internal/register"
+	"github.com/xinstruct/xinstruct/io/shardio"
+)
+
+func init() {
+	register.DoFn5x1[context.Context, shardio.File, func(*uint64, *[]byte) bool, func(uint64, []byte), func(int, []byte), error](&membersFn{})
+	register.DoFn3x1[uint64, func(*[]byte) bool, func(int, []byte), error](&verifyFn{})
+	register.Iter2[uint64, []byte]()
+}
+
+// Tags of the values groupsFn gathers.
+const (
+	tagNodes byte = 'n' // packed (ref, line, source, id) of bucketed documents
+	tagEdges byte = 'e' // packed (ref, ref, agreeing bins) of verified pairs
+)
+
+// membersFn reads the spill back and sends each document that shares a band key with
+// another (the buckets side input) to the groups of its buckets, with its signature; it
+// also packs the document's (ref, line, source, id) for groupsFn.
+type membersFn struct {
+	buckets map[uint64]bucket // read once per DoFn instance
+}
+
+func (fn *membersFn) ProcessElement(ctx context.Context, f shardio.File, buckets func(*uint64, *[]byte) bool, member func(uint64, []byte), nodes func(int, []byte)) error {
+	if fn.buckets == nil {
+		fn.buckets = map[uint64]bucket{}
+		var k uint64
+		var v []byte
+		for buckets(&k, &v) {
+			b, err := decodeBucket(v)
+			if err != nil {
+				return err
+			}
+			fn.buckets[k] = b
+		}
+	}
+	if len(fn.buckets) == 0 {
+		return nil
+	}
+	var packedNodes []byte
+	var keys []uint64
+	err := readSpill(ctx, f, func(rec []byte) error {
+		var enc []byte
+		var err error
+		if keys, enc, err = splitSpill(rec, keys[:0]); err != nil {
+			return err
+		}
+		var d record.Doc
+		var m []byte // the member's encoding, made on the first bucket
+		for _, k := range keys {
+			b, ok := fn.buckets[k]
+			if !ok {
+				continue
+			}
+			if m == nil {
+				if d, err = record.DecodeDoc(enc); err != nil {
+					return err
+				}
+				r := ref(d.Source, d.Line)
+				sig, _ := Sign(d.Text, ShingleRunes)
+				m = appendUint64(make([]byte, 0, 9+4*SignatureSize), r)
+				m = append(m, 0)
+				for _, v := range sig {
+					m = binary.LittleEndian.AppendUint32(m, v)
+				}
+				packedNodes = appendNode(packedNodes, r, d)
+				if len(packedNodes) >= maxPacked {
+					nodes(0, packedNodes)
+					packedNodes = nil
+				}
+			}
+			r := binary.LittleEndian.Uint64(m)
+			groups := (b.count + maxGroup - 1) / maxGroup
+			if slices.Contains(b.heads, r) {
+				h := slices.Clone(m)
+				h[8] = 1
+				for g := range groups {
+					member(groupKey(k, g), h)
+				}
+			} else {
+				member(groupKey(k, int(r%uint64(groups))), m)
+			}
+		}
+		return nil
+	})
+	if len(packedNodes) > 0 {
+		nodes(0, packedNodes)
+	}
+	return err
+}
+
+// groupKey is the key of a bucket's g-th group.
+func groupKey(bandKey uint64, g int) uint64 {
+	if g == 0 {
+		return bandKey
+	}
+	return mix64(bandKey ^ mix64(uint64(g)))
+}
+
+// readSpill calls fn with every record of the spill file f and checks their number.
+func readSpill(ctx context.Context, f shardio.File, fn func(rec []byte) error) error {
+	fs, err := fsx.Open(ctx, f.Path)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	r, err := fs.OpenRead(ctx, f.Path)
+	if err != nil {
+		return fmt.Errorf("neardup: reading spill file %s: %v", f.Path, err)
+	}
+	defer r.Close()
+	var n int64
+	err = shardio.ReadRecords(r, shardio.Varint, func(rec []byte) error {
+		n++
+		return fn(rec)
+	})
+	if err != nil {
+		return fmt.Errorf("neardup: spill file %s: %v", f.Path, err)
+	}
+	if n != f.Records {
+		return fmt.Errorf("neardup: spill file %s holds %d records, its writer wrote %d", f.Path, n, f.Records)
+	}
+	return nil
+}
+
+// appendNode packs a document's ref, line, source and ID: uvarint lengths before the strings.
+func appendNode(dst []byte, r uint64, d record.Doc) []byte {
+	if len(dst) == 0 {
+		dst = append(dst, tagNodes)
+	}
+	dst = appendUint64(dst, r)
+	dst = binary.AppendUvarint(dst, uint64(d.Line))
+	dst = binary.AppendUvarint(dst, uint64(len(d.Source)))
+	dst = append(dst, d.Source...)
+	dst = binary.AppendUvarint(dst, uint64(len(d.ID)))
+	return append(dst, d.ID...)
+}
+
+// member is one document in a group.
+type member struct {
+	ref  uint64
+	head bool
+	sig  Signature
+}
+
+func decodeMember(v []byte) (member, error) {
+	if len(v) != 9+4*SignatureSize {
+		return member{}, errCorrupt
+	}
+	m := member{ref: binary.LittleEndian.Uint64(v), head: v[8] == 1}
+	for i := range m.sig {
+		m.sig[i] = binary.LittleEndian.Uint32(v[9+4*i:])
+	}
+	return m, nil
+}
+
+// minAgree is the least number of agreeing bins whose share is at least t.
+func minAgree(t float64) int { return int(math.Ceil(t*SignatureSize - 1e-9)) }
+
+// verifyFn compares the members of each group with its heads and packs the pairs whose
+// signatures agree in at least Threshold of the bins. A pair found in several bands is
+// compared once per bundle (seen, which grows with the bundle's candidate pairs).
+type verifyFn struct {
+	Threshold float64
+
+	seen   map[[2]uint64]bool
+	packed []byte
+}
+
+func (fn *verifyFn) StartBundle(func(int, []byte)) {
+	fn.seen = map[[2]uint64]bool{}
+}
+
+func (fn *verifyFn) ProcessElement(_ uint64, values func(*[]byte) bool, emit func(int, []byte)) error {
+	var heads, rest []member
+	var v []byte
+	for values(&v) {
+		m, err := decodeMember(v)
+		if err != nil {
+			return err
+		}
+		if m.head {
+			heads = append(heads, m)
+		} else {
+			rest = append(rest, m)
+		}
+	}
+	byRef := func(a, b member) int { return cmpUint64(a.ref, b.ref) }
+	sameRef := func(a, b member) bool { return a.ref == b.ref }
+	slices.SortFunc(heads, byRef)
+	heads = slices.CompactFunc(heads, sameRef)
+	slices.SortFunc(rest, byRef)
+	rest = slices.CompactFunc(rest, sameRef) // the same record read twice
+	need := minAgree(fn.Threshold)
+	check := func(a, b *member) {
+		x, y := min(a.ref, b.ref), max(a.ref, b.ref)
+		if x == y || fn.seen[[2]uint64{x, y}] {
+			return
+		}
+		fn.seen[[2]uint64{x, y}] = true // compared, whatever the outcome: other bands hold the same pair
+		same := 0
+		for i := range a.sig {
+			if a.sig[i] == b.sig[i] {
+				same++
+			}
+		}
+		if same < need {
+			return
+		}
+		if len(fn.packed) == 0 {
+			fn.packed = append(fn.packed, tagEdges)
+		}
+		fn.packed = binary.LittleEndian.AppendUint16(appendUint64(appendUint64(fn.packed, x), y), uint16(same))
+		if len(fn.packed) >= maxPacked {
+			emit(0, fn.packed)
+			fn.packed = nil
+		}
+	}
+	for i := range heads {
+		for j := i + 1; j < len(heads); j++ {
+			check(&heads[i], &heads[j])
+		}
+	}
+	for i := range rest {
+		for j := range heads {
+			check(&rest[i], &heads[j])
+		}
+	}
+	return nil
+}
+
+func (fn *verifyFn) FinishBundle(emit func(int, []byte)) {
+	if len(fn.packed) > 0 {
+		emit(0, fn.packed)
+	}
+	fn.packed, fn.seen = nil, nil
+}
