@@ -5,12 +5,13 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/xinstruct/xinstruct/internal/par"
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/internal/register"
 )
 
 func init() {
-	register.DoFn3x0[record.Doc, func(int, []byte), func(string, []byte)](&signFn{})
+	register.DoFn3x1[record.Doc, func(int, []byte), func(string, []byte), error](&signFn{})
 	register.DoFn3x1[int, func(*[]byte) bool, func(uint64, []byte), error](&bucketsFn{})
 	register.Emitter2[int, []byte]()
 	register.Emitter2[string, []byte]()
@@ -23,47 +24,111 @@ var errCorrupt = errors.New("neardup: corrupt encoding")
 // signFn computes each document's band keys, packs (band key, ref) into its shard's
 // value and spills the document, prefixed by its band keys (uvarint count, 8 bytes
 // each), so that the read-back finds the bucketed documents without decoding the rest.
+//
+// Signing is most of its time, and it runs where the documents arrive: on the direct
+// runner in dedup.Exact's read-back, one goroutine. So the documents are signed in
+// batches on the process-wide pool (package par), one batch while the next fills, and
+// emitted in input order.
 type signFn struct {
 	Bands, Rows int
 
-	shards [][]byte
-	keys   []uint64
+	shards           [][]byte
+	filling, pending *signBatch
 }
+
+// signBatch is a batch of documents and, once signed, their band keys.
+type signBatch struct {
+	docs []record.Doc
+	keys [][]uint64
+	job  *par.Job
+}
+
+// signBatchSize documents make a batch: enough to make handing it over cheap, few
+// enough that two batches of megabyte texts stay small.
+const signBatchSize = 256
 
 func (fn *signFn) StartBundle(func(int, []byte), func(string, []byte)) {
 	fn.shards = make([][]byte, numShards)
 }
 
-func (fn *signFn) ProcessElement(d record.Doc, packed func(int, []byte), spill func(string, []byte)) {
-	fn.keys = fn.keys[:0]
-	if sig, n := Sign(d.Text, ShingleRunes); n > 0 {
-		fn.keys = Banding{Bands: fn.Bands, Rows: fn.Rows}.Keys(fn.keys, d.Lang, &sig)
+func (fn *signFn) ProcessElement(d record.Doc, packed func(int, []byte), spill func(string, []byte)) error {
+	if fn.filling == nil {
+		fn.filling = &signBatch{}
 	}
-	r := ref(d.Source, d.Line)
-	for _, k := range fn.keys {
-		sh := int(k >> 56)
-		b := appendUint64(appendUint64(fn.shards[sh], k), r)
-		if len(b) >= maxPacked {
-			packed(sh, b)
-			b = nil // the emitted value is the runner's now
-		}
-		fn.shards[sh] = b
+	fn.filling.docs = append(fn.filling.docs, d)
+	if len(fn.filling.docs) < signBatchSize {
+		return nil
 	}
-	rec := make([]byte, 0, 1+8*len(fn.keys)+len(d.Text)+len(d.Source)+len(d.ID)+len(d.URL)+len(d.Meta)+64)
-	rec = binary.AppendUvarint(rec, uint64(len(fn.keys)))
-	for _, k := range fn.keys {
-		rec = appendUint64(rec, k)
+	if err := fn.emit(packed, spill); err != nil {
+		return err
 	}
-	spill("docs", record.AppendDoc(rec, d))
+	fn.start()
+	return nil
 }
 
-func (fn *signFn) FinishBundle(packed func(int, []byte), _ func(string, []byte)) {
+// start hands the filling batch to the pool.
+func (fn *signFn) start() {
+	b := fn.filling
+	fn.filling, fn.pending = nil, b
+	b.keys = make([][]uint64, len(b.docs))
+	banding := Banding{Bands: fn.Bands, Rows: fn.Rows}
+	b.job = par.Start(len(b.docs), func(i int) {
+		var buf []uint64
+		if sig, n := sign(b.docs[i].Text, ShingleRunes, &buf); n > 0 {
+			b.keys[i] = banding.Keys(make([]uint64, 0, banding.Bands), b.docs[i].Lang, &sig)
+		}
+	})
+}
+
+// emit waits for the pending batch and emits it.
+func (fn *signFn) emit(packed func(int, []byte), spill func(string, []byte)) error {
+	b := fn.pending
+	if b == nil {
+		return nil
+	}
+	fn.pending = nil
+	if err := b.job.Wait(); err != nil {
+		return err
+	}
+	for i, d := range b.docs {
+		keys := b.keys[i]
+		r := ref(d.Source, d.Line)
+		for _, k := range keys {
+			sh := int(k >> 56)
+			v := appendUint64(appendUint64(fn.shards[sh], k), r)
+			if len(v) >= maxPacked {
+				packed(sh, v)
+				v = nil // the emitted value is the runner's now
+			}
+			fn.shards[sh] = v
+		}
+		rec := make([]byte, 0, 1+8*len(keys)+len(d.Text)+len(d.Source)+len(d.ID)+len(d.URL)+len(d.Meta)+64)
+		rec = binary.AppendUvarint(rec, uint64(len(keys)))
+		for _, k := range keys {
+			rec = appendUint64(rec, k)
+		}
+		spill("docs", record.AppendDoc(rec, d))
+	}
+	return nil
+}
+
+func (fn *signFn) FinishBundle(packed func(int, []byte), spill func(string, []byte)) error {
+	if err := fn.emit(packed, spill); err != nil {
+		return err
+	}
+	if fn.filling != nil {
+		fn.start()
+		if err := fn.emit(packed, spill); err != nil {
+			return err
+		}
+	}
 	for sh, b := range fn.shards {
 		if len(b) > 0 {
 			packed(sh, b)
 		}
 	}
 	fn.shards = nil
+	return nil
 }
 
 // splitSpill returns a spilled record's band keys and the encoded document after them.
@@ -83,35 +148,48 @@ func splitSpill(rec []byte, keys []uint64) ([]uint64, []byte, error) {
 // number of documents and the heads: the maxHeads smallest refs.
 type bucketsFn struct{}
 
-type keyRef struct{ key, ref uint64 }
-
 func (fn *bucketsFn) ProcessElement(_ int, values func(*[]byte) bool, emit func(uint64, []byte)) error {
-	var es []keyRef
+	// Find the shared keys by sorting the keys alone (a plain uint64 sort, several times
+	// faster than sorting the pairs), then collect those keys' refs.
+	var packed [][]byte
+	n := 0
 	var v []byte
 	for values(&v) {
 		if len(v)%16 != 0 {
 			return errCorrupt
 		}
+		packed = append(packed, v)
+		n += len(v) / 16
+	}
+	keys := make([]uint64, 0, n)
+	for _, v := range packed {
 		for i := 0; i < len(v); i += 16 {
-			es = append(es, keyRef{binary.LittleEndian.Uint64(v[i:]), binary.LittleEndian.Uint64(v[i+8:])})
+			keys = append(keys, binary.LittleEndian.Uint64(v[i:]))
 		}
 	}
-	slices.SortFunc(es, func(a, b keyRef) int {
-		if a.key != b.key {
-			return cmpUint64(a.key, b.key)
+	slices.Sort(keys)
+	shared := map[uint64][]uint64{}
+	for i := 1; i < len(keys); i++ {
+		if keys[i] == keys[i-1] {
+			shared[keys[i]] = nil
 		}
-		return cmpUint64(a.ref, b.ref)
-	})
-	es = slices.Compact(es) // the same record read twice is one member
-	for i := 0; i < len(es); {
-		j := i + 1
-		for j < len(es) && es[j].key == es[i].key {
-			j++
+	}
+	if len(shared) == 0 {
+		return nil
+	}
+	for _, v := range packed {
+		for i := 0; i < len(v); i += 16 {
+			if refs, ok := shared[binary.LittleEndian.Uint64(v[i:])]; ok {
+				shared[binary.LittleEndian.Uint64(v[i:])] = append(refs, binary.LittleEndian.Uint64(v[i+8:]))
+			}
 		}
-		if j-i >= 2 {
-			emit(es[i].key, encodeBucket(j-i, es[i:min(j, i+maxHeads)]))
+	}
+	for k, refs := range shared {
+		slices.Sort(refs)
+		refs = slices.Compact(refs) // the same record read twice is one member
+		if len(refs) >= 2 {
+			emit(k, encodeBucket(len(refs), refs[:min(len(refs), maxHeads)]))
 		}
-		i = j
 	}
 	return nil
 }
@@ -132,10 +210,10 @@ type bucket struct {
 	heads []uint64
 }
 
-func encodeBucket(count int, heads []keyRef) []byte {
+func encodeBucket(count int, heads []uint64) []byte {
 	v := binary.AppendUvarint(nil, uint64(count))
 	for _, h := range heads {
-		v = appendUint64(v, h.ref)
+		v = appendUint64(v, h)
 	}
 	return v
 }

@@ -1,7 +1,7 @@
 package neardup
 
 import (
-	"math/bits"
+	"fmt"
 	"unicode"
 	"unicode/utf8"
 )
@@ -26,7 +26,7 @@ type Signature [SignatureSize]uint32
 
 const (
 	seed      uint64 = 0x6e65617264757073 // "neardups": fixed, so every run hashes alike
-	emptyBin  uint32 = 0                  // marks a bin no shingle fell into, before densification
+	emptyBin  uint32 = 1<<32 - 1          // marks a bin no shingle fell into; values are 31 bits
 	polyBase  uint64 = 0x100000001b3      // odd: the rolling polynomial over runes
 	binShift         = 64 - 8             // the top 8 bits pick one of 256 bins
 	maxProbes        = 1 << 12            // densification gives up after this many probes of one bin
@@ -41,6 +41,14 @@ func mix64(x uint64) uint64 {
 	return x ^ x>>31
 }
 
+// finish turns a shingle's rolling hash into its hash: one multiply and a shift, so that
+// the top bits (the bin) depend on every bit of h and the low bits (the value) on most.
+// TestSimilarityEstimatesJaccard checks that the estimates stay unbiased.
+func finish(h uint64) uint64 {
+	x := (h ^ seed) * 0xbf58476d1ce4e5b9
+	return x ^ x>>29
+}
+
 // foldRune returns r lowercased, and whether r is whitespace (collapsed to one space).
 func foldRune(r rune) (rune, bool) {
 	if r < utf8.RuneSelf {
@@ -52,58 +60,78 @@ func foldRune(r rune) (rune, bool) {
 		}
 		return r, false
 	}
+	// Hebrew to Myanmar (Arabic, the Indic scripts, Thai) have neither case nor spaces:
+	// skip the tables' lookups, most of this function's time on those texts.
+	if 0x0590 <= r && r < 0x10a0 {
+		return r, false
+	}
 	if unicode.IsSpace(r) {
 		return ' ', true
 	}
 	return unicode.ToLower(r), false
 }
 
-// EachShingle calls fn with a 64-bit hash of every k-character shingle of text (folded by
-// foldRune, whitespace runs collapsed, leading and trailing whitespace dropped). A text
-// of fewer than k characters is one shingle; an empty one has none. Equal shingles give
-// equal hashes; the hash is a rolling polynomial over the characters, then mix64, so each
-// character costs O(1) whatever k is, and nothing is allocated.
-func EachShingle(text string, k int, fn func(h uint64)) {
-	if k <= 0 {
-		panic("neardup: shingle size must be positive")
+// AppendShingles appends to dst a 64-bit hash of every k-character shingle of text
+// (folded by foldRune, whitespace runs collapsed, leading and trailing whitespace
+// dropped). A text of fewer than k characters is one shingle; an empty one has none.
+// Equal shingles give equal hashes; the hash is a rolling polynomial over the
+// characters, then mix64, so each character costs O(1) whatever k is. It panics unless
+// 0 < k ≤ 32.
+func AppendShingles(dst []uint64, text string, k int) []uint64 {
+	if k <= 0 || k > 32 {
+		panic(fmt.Sprintf("neardup: shingle size %d not in [1, 32]", k))
 	}
-	var ring [32]uint64 // the last k characters; k ≤ 32
-	if k > len(ring) {
-		panic("neardup: shingle size over 32")
-	}
-	var top uint64 = 1 // polyBase^(k-1)
+	var ring [32]uint64 // the last k characters
+	var top uint64 = 1  // polyBase^(k-1)
 	for i := 1; i < k; i++ {
 		top *= polyBase
 	}
 	var h uint64
-	n := 0 // characters taken
+	n, at := 0, 0 // characters taken; ring index of the oldest
 	pendingSpace := false
-	add := func(c rune) {
-		v := uint64(c) + 1
-		if n >= k {
-			h -= ring[n%k] * top
-		}
-		h = h*polyBase + v
-		ring[n%k] = v
-		n++
-		if n >= k {
-			fn(mix64(h ^ seed))
-		}
-	}
 	for _, r := range text {
-		c, space := foldRune(r)
+		c, space := r, false
+		// Inline fast path: ASCII lowercase and digits, and the caseless, spaceless
+		// scripts from Hebrew to Myanmar (Arabic, the Indic scripts, Thai).
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || 0x0590 <= r && r < 0x10a0) {
+			c, space = foldRune(r)
+		}
 		if space {
 			pendingSpace = n > 0
 			continue
 		}
-		if pendingSpace {
-			add(' ')
+		for {
+			v := uint64(c) + 1
+			if pendingSpace {
+				v = ' ' + 1
+			}
+			if n >= k {
+				h -= ring[at] * top
+			}
+			h = h*polyBase + v
+			ring[at] = v
+			if at++; at == k {
+				at = 0
+			}
+			if n++; n >= k {
+				dst = append(dst, finish(h))
+			}
+			if !pendingSpace {
+				break
+			}
 			pendingSpace = false
 		}
-		add(c)
 	}
 	if n > 0 && n < k {
-		fn(mix64(h ^ seed))
+		dst = append(dst, finish(h))
+	}
+	return dst
+}
+
+// EachShingle calls fn with each hash AppendShingles gives, in order.
+func EachShingle(text string, k int, fn func(h uint64)) {
+	for _, h := range AppendShingles(nil, text, k) {
+		fn(h)
 	}
 }
 
@@ -117,38 +145,36 @@ func EachShingle(text string, k int, fn func(h uint64)) {
 // sequence of their own ("optimal densification", Shrivastava 2017), which keeps the
 // probability that two signatures agree in a bin at the Jaccard similarity.
 func Sign(text string, k int) (Signature, int) {
+	var buf []uint64
+	return sign(text, k, &buf)
+}
+
+// sign is Sign with a buffer for the shingles' hashes, reused across calls.
+func sign(text string, k int, buf *[]uint64) (Signature, int) {
 	var sig Signature
-	var set [SignatureSize / 64]uint64 // which bins a shingle fell into
-	n := 0
-	EachShingle(text, k, func(h uint64) {
-		n++
+	for i := range sig {
+		sig[i] = emptyBin
+	}
+	*buf = AppendShingles((*buf)[:0], text, k)
+	for _, h := range *buf {
 		b := h >> binShift
-		v := uint32(h) | 1 // never emptyBin
-		if set[b/64]&(1<<(b%64)) == 0 || v < sig[b] {
+		if v := uint32(h) >> 1; v < sig[b] { // < emptyBin
 			sig[b] = v
-			set[b/64] |= 1 << (b % 64)
 		}
-	})
+	}
+	n := len(*buf)
 	if n == 0 {
-		return sig, 0
-	}
-	full := 0
-	for _, w := range set {
-		full += bits.OnesCount64(w)
-	}
-	if full == SignatureSize {
-		return sig, n
+		return Signature{}, 0
 	}
 	filled := sig // densify from the bins as hashed, not from bins filled on the way
 	for b := range sig {
-		if set[b/64]&(1<<(b%64)) != 0 {
+		if sig[b] != emptyBin {
 			continue
 		}
 		x := mix64(seed ^ uint64(b)<<32)
 		for probe := 0; probe < maxProbes; probe++ {
 			x = mix64(x + uint64(probe))
-			j := x >> binShift
-			if set[j/64]&(1<<(j%64)) != 0 {
+			if j := x >> binShift; filled[j] != emptyBin {
 				sig[b] = filled[j]
 				break
 			}

@@ -6,13 +6,16 @@
 //   - precision: of the documents removed, the share that are planted copies removed in
 //     favour of their own original, and the share whose exact Jaccard with the document
 //     kept is at least the threshold;
+//
 //   - recall of the planted copies by edit kind, and by exact Jaccard with the original;
+//
 //   - recall against exact all-pairs Jaccard: of the pairs of one language whose shingle
 //     sets have exact Jaccard ≥ the threshold, the share the transform grouped;
+//
 //   - the shingle sizes: the exact Jaccard of unrelated documents and of planted copies
 //     at k = 3, 4, 5, 7 characters.
 //
-//	go run ./internal/bench/neardup --runner=direct
+//     go run ./internal/bench/neardup --runner=direct
 package main
 
 import (
@@ -160,7 +163,7 @@ func report(t float64, docs []doc, sets [][]uint64, byID map[string]int, removed
 	fmt.Printf("### Threshold %v (%s)\n\n", t, bandsOf(t))
 	ownOriginal, overT, over07, realRemoved := 0, 0, 0, 0
 	for loser, kept := range removed {
-		l, k := docs[byID[loser]], docs[byID[kept]]
+		l := docs[byID[loser]]
 		if l.of != "" && l.of == kept {
 			ownOriginal++
 		}
@@ -174,7 +177,6 @@ func report(t float64, docs []doc, sets [][]uint64, byID map[string]int, removed
 		if j >= 0.7 {
 			over07++
 		}
-		_ = k
 	}
 	n := len(removed)
 	fmt.Printf("Removed %d documents; %d of them real (not planted).\n\n", n, realRemoved)
