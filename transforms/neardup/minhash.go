@@ -49,6 +49,27 @@ func finish(h uint64) uint64 {
 	return x ^ x>>29
 }
 
+// foldTable holds foldRune's answers for the runes below foldTableSize (Latin, Greek,
+// Cyrillic, Arabic, the Indic scripts, Thai, Vietnamese): a lookup instead of the
+// unicode package's range tables, which were most of the shingling time on those texts.
+var foldTable = func() *[foldTableSize]uint16 {
+	var t [foldTableSize]uint16
+	for r := range rune(foldTableSize) {
+		c, space := foldRune(r)
+		if space {
+			t[r] = foldSpace
+		} else {
+			t[r] = uint16(c)
+		}
+	}
+	return &t
+}()
+
+const (
+	foldTableSize = 0x2000 // every rune below folds into the BMP, below foldSpace
+	foldSpace     = 0xffff // foldTable's mark of whitespace
+)
+
 // foldRune returns r lowercased, and whether r is whitespace (collapsed to one space).
 func foldRune(r rune) (rune, bool) {
 	if r < utf8.RuneSelf {
@@ -58,11 +79,6 @@ func foldRune(r rune) (rune, bool) {
 		case 'A' <= r && r <= 'Z':
 			return r + 'a' - 'A', false
 		}
-		return r, false
-	}
-	// Hebrew to Myanmar (Arabic, the Indic scripts, Thai) have neither case nor spaces:
-	// skip the tables' lookups, most of this function's time on those texts.
-	if 0x0590 <= r && r < 0x10a0 {
 		return r, false
 	}
 	if unicode.IsSpace(r) {
@@ -91,9 +107,13 @@ func AppendShingles(dst []uint64, text string, k int) []uint64 {
 	pendingSpace := false
 	for _, r := range text {
 		c, space := r, false
-		// Inline fast path: ASCII lowercase and digits, and the caseless, spaceless
-		// scripts from Hebrew to Myanmar (Arabic, the Indic scripts, Thai).
-		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || 0x0590 <= r && r < 0x10a0) {
+		if r < foldTableSize {
+			if f := foldTable[r]; f == foldSpace {
+				space = true
+			} else {
+				c = rune(f)
+			}
+		} else {
 			c, space = foldRune(r)
 		}
 		if space {

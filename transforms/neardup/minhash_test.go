@@ -49,6 +49,18 @@ func TestEachShingleFoldsCaseAndWhitespace(t *testing.T) {
 	}
 }
 
+func TestFoldTable(t *testing.T) {
+	for r := range rune(foldTableSize) {
+		c, space := foldRune(r)
+		if c >= foldSpace {
+			t.Fatalf("%U folds to %U, which a uint16 entry cannot hold", r, c)
+		}
+		if f := foldTable[r]; space != (f == foldSpace) || !space && rune(f) != c {
+			t.Errorf("%U: table %#x, foldRune %U %v", r, f, c, space)
+		}
+	}
+}
+
 func TestEachShinglePanicsOnBadSize(t *testing.T) {
 	for _, k := range []int{0, 33} {
 		func() {
