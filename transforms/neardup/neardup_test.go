@@ -301,3 +301,30 @@ func TestParamsValidate(t *testing.T) {
 		t.Error("no TempDir accepted")
 	}
 }
+
+// TestGroupsBounded: a bucket of 100,000 documents is verified in groups of about
+// maxGroup members plus the heads, never all in one place.
+func TestGroupsBounded(t *testing.T) {
+	const n = 100_000
+	b := bucket{count: n}
+	for i := range maxHeads {
+		b.heads = append(b.heads, ref("head", int64(i)))
+	}
+	sizes := make([]int, b.groups())
+	for i := range n - maxHeads {
+		r := ref("s.jsonl", int64(i))
+		if b.isHead(r) {
+			t.Fatalf("member %d taken for a head", i)
+		}
+		sizes[b.groupOf(r)]++
+	}
+	for g, size := range sizes {
+		// Binomial spread around maxGroup, sd ≈ sqrt(1000) ≈ 32: 15% is 4.7 sd.
+		if size > maxGroup*115/100 {
+			t.Errorf("group %d holds %d members and %d heads, want about %d", g, size, maxHeads, maxGroup)
+		}
+	}
+	if len(sizes) != n/maxGroup {
+		t.Errorf("%d groups, want %d", len(sizes), n/maxGroup)
+	}
+}

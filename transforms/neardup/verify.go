@@ -81,15 +81,14 @@ func (fn *membersFn) ProcessElement(ctx context.Context, f shardio.File, buckets
 				}
 			}
 			r := binary.LittleEndian.Uint64(m)
-			groups := (b.count + maxGroup - 1) / maxGroup
-			if slices.Contains(b.heads, r) {
+			if b.isHead(r) {
 				h := slices.Clone(m)
 				h[8] = 1
-				for g := range groups {
+				for g := range b.groups() {
 					member(groupKey(k, g), h)
 				}
 			} else {
-				member(groupKey(k, int(r%uint64(groups))), m)
+				member(groupKey(k, b.groupOf(r)), m)
 			}
 		}
 		return nil
@@ -99,6 +98,16 @@ func (fn *membersFn) ProcessElement(ctx context.Context, f shardio.File, buckets
 	}
 	return err
 }
+
+// groups is the number of groups the bucket's members are verified in: one per maxGroup
+// members.
+func (b bucket) groups() int { return (b.count + maxGroup - 1) / maxGroup }
+
+// groupOf is the group of the non-head member r. Refs are hashes, so the groups hold
+// about maxGroup members each (TestGroupsBounded).
+func (b bucket) groupOf(r uint64) int { return int(r % uint64(b.groups())) }
+
+func (b bucket) isHead(r uint64) bool { return slices.Contains(b.heads, r) }
 
 // groupKey is the key of a bucket's g-th group.
 func groupKey(bandKey uint64, g int) uint64 {
