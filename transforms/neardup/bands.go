@@ -208,6 +208,7 @@ func cmpUint64(a, b uint64) int {
 type bucket struct {
 	count int
 	heads []uint64
+	fp    uint64 // a hash of heads
 }
 
 func encodeBucket(count int, heads []uint64) []byte {
@@ -223,9 +224,11 @@ func decodeBucket(v []byte) (bucket, error) {
 	if k <= 0 || (len(v)-k)%8 != 0 {
 		return bucket{}, errCorrupt
 	}
-	b := bucket{count: int(n)}
+	b := bucket{count: int(n), fp: seed}
 	for v = v[k:]; len(v) > 0; v = v[8:] {
-		b.heads = append(b.heads, binary.LittleEndian.Uint64(v))
+		h := binary.LittleEndian.Uint64(v)
+		b.heads = append(b.heads, h)
+		b.fp = mix64(b.fp ^ h)
 	}
 	return b, nil
 }

@@ -50,6 +50,7 @@ func (fn *membersFn) ProcessElement(ctx context.Context, f shardio.File, buckets
 	}
 	var packedNodes []byte
 	var keys []uint64
+	var picks []pick
 	err := readSpill(ctx, f, func(rec []byte) error {
 		var enc []byte
 		var err error
@@ -81,16 +82,37 @@ func (fn *membersFn) ProcessElement(ctx context.Context, f shardio.File, buckets
 				}
 			}
 			r := binary.LittleEndian.Uint64(m)
-			if b.isHead(r) {
+			if b.count > maxHeads && b.isHead(r) {
 				h := slices.Clone(m)
 				h[8] = 1
 				for g := range b.groups() {
 					member(groupKey(k, g), h)
 				}
-			} else {
-				member(groupKey(k, b.groupOf(r)), m)
+				continue
+			}
+			// Buckets with the same heads give this document the same comparisons (with
+			// those heads): it goes to one of them, the one of smallest key. A pair of
+			// near-duplicates shares most of the 20 bands; without this each would be
+			// sent, signature and all, to every one of them. In a bucket of maxHeads or
+			// fewer, the heads are all the members, so its members pick alike and meet.
+			if i := slices.IndexFunc(picks, func(p pick) bool { return p.fp == b.fp }); i < 0 {
+				picks = append(picks, pick{b.fp, k})
+			} else if k < picks[i].key {
+				picks[i].key = k
 			}
 		}
+		for _, p := range picks {
+			b := fn.buckets[p.key]
+			r := binary.LittleEndian.Uint64(m)
+			if b.isHead(r) { // a small bucket: one group
+				h := slices.Clone(m)
+				h[8] = 1
+				member(groupKey(p.key, 0), h)
+			} else {
+				member(groupKey(p.key, b.groupOf(r)), m)
+			}
+		}
+		picks = picks[:0]
 		return nil
 	})
 	if len(packedNodes) > 0 {
@@ -98,6 +120,9 @@ func (fn *membersFn) ProcessElement(ctx context.Context, f shardio.File, buckets
 	}
 	return err
 }
+
+// pick is the bucket a document goes to for the heads whose fingerprint is fp.
+type pick struct{ fp, key uint64 }
 
 // groups is the number of groups the bucket's members are verified in: one per maxGroup
 // members.
