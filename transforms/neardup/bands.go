@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"sync"
 
 	"github.com/xinstruct/xinstruct/internal/par"
 	"github.com/xinstruct/xinstruct/internal/record"
@@ -70,15 +71,21 @@ func (fn *signFn) ProcessElement(d record.Doc, packed func(int, []byte), spill f
 func (fn *signFn) start() {
 	b := fn.filling
 	fn.filling, fn.pending = nil, b
-	b.keys = make([][]uint64, len(b.docs))
 	banding := Banding{Bands: fn.Bands, Rows: fn.Rows}
+	b.keys = make([][]uint64, len(b.docs))
+	slab := make([]uint64, len(b.docs)*banding.Bands) // one allocation for the batch's keys
 	b.job = par.Start(len(b.docs), func(i int) {
-		var buf []uint64
-		if sig, n := sign(b.docs[i].Text, ShingleRunes, &buf); n > 0 {
-			b.keys[i] = banding.Keys(make([]uint64, 0, banding.Bands), b.docs[i].Lang, &sig)
+		buf := shingleBufs.Get().(*[]uint64)
+		if sig, n := sign(b.docs[i].Text, ShingleRunes, buf); n > 0 {
+			b.keys[i] = banding.Keys(slab[i*banding.Bands:i*banding.Bands:(i+1)*banding.Bands], b.docs[i].Lang, &sig)
 		}
+		shingleBufs.Put(buf)
 	})
 }
+
+// shingleBufs hold the shingle hashes of a document being signed (8 bytes a character):
+// reused, they are not garbage to collect 100,000 times over.
+var shingleBufs = sync.Pool{New: func() any { return new([]uint64) }}
 
 // emit waits for the pending batch and emits it.
 func (fn *signFn) emit(packed func(int, []byte), spill func(string, []byte)) error {
