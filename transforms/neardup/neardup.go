@@ -53,17 +53,25 @@ func (p Params) Validate() error {
 //   - bucketsFn, per shard: the band keys shared by two or more documents (a bucket),
 //     with their count and heads (the maxHeads smallest refs). Holds one shard's pairs,
 //     1/256 of the index.
-//   - membersFn reads the spill back and, for the few documents in a bucket, recomputes
-//     the signature and sends it (about 1 KB) to the bucket's group; a bucket of more than
+//   - membersFn reads the spill back with the buckets as a side input (every instance
+//     holds them all: one entry per shared band key, so they grow with the candidates,
+//     not with the corpus) and, for the few documents in a bucket, recomputes the
+//     signature and sends it (about 1 KB) to the group of one bucket per distinct set of
+//     heads among its buckets: a pair of near-duplicates shares most of the bands, and
+//     those buckets would only repeat the same comparisons. A bucket of more than
 //     maxGroup documents is split into groups by ref, and its heads go to every group.
 //   - verifyFn compares, in each group, every member with the heads (and the heads with
 //     each other) and emits the pairs whose signatures agree on at least p.Threshold:
-//     the edges. A group holds at most maxGroup+maxHeads signatures, so 100,000 copies of
-//     one boilerplate cost about 1 MB per group, not 100 MB; union-find makes the groups
-//     transitive, so comparing with the heads only loses no copy that resembles them.
+//     the edges. A group holds about maxGroup+maxHeads signatures at most, so 100,000
+//     copies of one boilerplate cost about 1 MB per group, not 100 MB; union-find makes
+//     the groups transitive, so comparing with the heads only loses no copy that
+//     resembles them. Its memory of the pairs compared (to skip a pair met again in
+//     another group) grows with the bundle's candidate pairs.
 //   - groupsFn gathers every edge and every bucketed document's (ref, source, line, id)
-//     in one place, since they exist only for near-duplicate candidates, finds the
-//     connected components (union-find) and names the losers.
+//     in one place, since they exist only for near-duplicate candidates (about 50 bytes
+//     a document and 18 an edge), finds the connected components (union-find) and names
+//     the losers. This and the side inputs are what grows with the number of
+//     near-duplicates rather than being bounded per key.
 //   - applyFn reads the spill back a second time with the losers as a side input, as
 //     dedup.Exact does: the documents' texts never wait in memory for the losers.
 func Remove(s beam.Scope, p Params, docs beam.PCollection) (kept, rejected beam.PCollection) {
