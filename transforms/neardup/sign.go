@@ -43,6 +43,7 @@ const signBatchSize = 256
 
 func (fn *signFn) StartBundle(func(int, []byte), func(string, []byte)) {
 	fn.shards = make([][]byte, numShards)
+	fn.filling, fn.pending = nil, nil // a failed bundle's documents are not this one's
 }
 
 func (fn *signFn) ProcessElement(d record.Doc, packed func(int, []byte), spill func(string, []byte)) error {
