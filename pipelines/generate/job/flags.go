@@ -44,7 +44,7 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 		minLangConfidence: fs.Float64("min_lang_confidence", d.MinLangConfidence, "reject texts whose language is detected with less confidence"),
 		minScriptShare:    fs.Float64("min_script_share", d.Script.MinShare, "least share of letters in the language's script"),
 		nearDup:           fs.Bool("near_dup", d.NearDup, "remove near-duplicates after exact deduplication (MinHash LSH over 5-character shingles, per language; the first by file and line is kept); --near_dup=false skips it"),
-		nearDupThreshold:  fs.Float64("near_dup_threshold", d.NearDupThreshold, "least estimated Jaccard similarity of two documents' character shingles to count as near-duplicates, in (0, 1]; at 0.8 edited copies (a changed sentence, an added footer, reordered sentences) go and distinct real documents stay (internal/bench/README.md)"),
+		nearDupThreshold:  fs.Float64("near_dup_threshold", d.NearDupThreshold, "least estimated Jaccard similarity of two documents' character shingles to count as near-duplicates, in (0, 1]; at 0.8 edited copies (a few words changed, a footer added, sentences reordered) go and distinct real documents stay; lower catches more rewritten copies and, below 0.7, distinct documents (internal/bench/README.md)"),
 		maxRecordMB:       fs.Int64("max_record_mb", 64, "reject records larger than this many MiB without parsing them"),
 		maxShardMB:        fs.Int64("max_shard_mb", d.MaxShardBytes>>20, "roll output files over past this many MiB"),
 		runID:             fs.String("run_id", "", "names this run's temporary directory and its budget ledger (--max_cost, --max_requests); relaunch with the same id to continue a budget (default: time and a random suffix)"),
