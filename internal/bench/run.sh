@@ -8,6 +8,7 @@
 #   RUNNERS=direct JOBS=ingest internal/bench/run.sh
 #
 # Environment: BENCH_DIR (default /tmp/xinstruct-bench), DOCS (200000), FILES (20), SEED (1),
+# NEAR_DUPS (0: the share of near-duplicate records in the corpus, gencorpus --near_dups),
 # REPEAT (1), RUNNERS ("direct prism"), JOBS ("passthrough ingest"), INGEST_FLAGS
 # ("--stop_after=ingest": the generate job without its model stages). The corpus is
 # generated once into $BENCH_DIR/corpus; delete that directory to generate it again.
@@ -17,6 +18,7 @@ BENCH_DIR=${BENCH_DIR:-/tmp/xinstruct-bench}
 DOCS=${DOCS:-200000}
 FILES=${FILES:-20}
 SEED=${SEED:-1}
+NEAR_DUPS=${NEAR_DUPS:-0}
 REPEAT=${REPEAT:-1}
 RUNNERS=${RUNNERS:-direct prism}
 JOBS=${JOBS:-passthrough ingest}
@@ -42,7 +44,7 @@ fi
 
 if [[ ! -f "$BENCH_DIR/corpus.stats" || ! -d "$BENCH_DIR/corpus" ]]; then
 	rm -rf "$BENCH_DIR/corpus"
-	(cd "$ROOT" && "$BIN/gencorpus" --out "$BENCH_DIR/corpus" --docs "$DOCS" --files "$FILES" --seed "$SEED") \
+	(cd "$ROOT" && "$BIN/gencorpus" --out "$BENCH_DIR/corpus" --docs "$DOCS" --files "$FILES" --seed "$SEED" --near_dups "$NEAR_DUPS") \
 		>"$BENCH_DIR/corpus.stats.tmp" 2>"$LOGS/gencorpus.log"
 	mv "$BENCH_DIR/corpus.stats.tmp" "$BENCH_DIR/corpus.stats"
 fi

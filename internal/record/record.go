@@ -48,7 +48,8 @@ const (
 	ReasonWrongScript   = "wrong_script"
 	ReasonLowQuality    = "low_quality" // always followed by ":" and the rule's name
 	ReasonDuplicate     = "duplicate"
-	ReasonDuplicateID   = "duplicate_id" // an id already held by an earlier record with a different text
+	ReasonDuplicateID   = "duplicate_id"   // an id already held by an earlier record with a different text
+	ReasonNearDuplicate = "near_duplicate" // shingles too similar to an earlier record's (transforms/neardup)
 	StageIngest         = "ingest"
 )
 

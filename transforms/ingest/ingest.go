@@ -1,6 +1,6 @@
 // Package ingest is the first stage of X-Instruction as one composite transform: read the
 // corpora, normalize, bound the length, identify the language, check the script, filter
-// on quality and deduplicate. The job, the benchmarks and the tests run this one chain.
+// on quality, deduplicate and remove near-duplicates. The job, the benchmarks and the tests run this one chain.
 package ingest
 
 import (
@@ -12,6 +12,7 @@ import (
 	"github.com/xinstruct/xinstruct/transforms/clean"
 	"github.com/xinstruct/xinstruct/transforms/dedup"
 	"github.com/xinstruct/xinstruct/transforms/funnel"
+	"github.com/xinstruct/xinstruct/transforms/neardup"
 )
 
 // Params configure Ingest.
@@ -19,7 +20,11 @@ type Params struct {
 	Input          []string          // globs, local or gs://
 	MaxRecordBytes int64             // larger records are rejected unparsed; 0 = docio's default
 	Checks         clean.CheckParams // length, language, script and quality
-	TempDir        string            // where dedup spills documents; the run's own temporary directory
+	TempDir        string            // where dedup and neardup spill documents; the run's own temporary directory
+	// NearDup removes near-duplicates (neardup.Remove) after exact deduplication, at
+	// NearDupThreshold, an estimated Jaccard similarity of character shingles.
+	NearDup          bool
+	NearDupThreshold float64
 }
 
 func (p Params) validate() error {
@@ -32,7 +37,14 @@ func (p Params) validate() error {
 	if err := p.Checks.Validate(); err != nil {
 		return err
 	}
+	if p.NearDup {
+		return p.nearDup().Validate()
+	}
 	return nil
+}
+
+func (p Params) nearDup() neardup.Params {
+	return neardup.Params{Threshold: p.NearDupThreshold, TempDir: p.TempDir}
 }
 
 // Result is what Ingest returns.
@@ -59,9 +71,17 @@ func Ingest(s beam.Scope, p Params) Result {
 	// Deduplicate last, among documents that passed every check: a duplicate of a
 	// rejected record must not shadow a good one.
 	kept, dupRejected := dedup.Exact(s, dedup.Params{TempDir: p.TempDir}, docs)
+	rejected := []beam.PCollection{readRejected, checkRejected, dupRejected}
+	// Near-duplicates among the exact dedup's survivors: an exact copy is cheaper to find
+	// there, and would only fill the near-duplicate buckets.
+	if p.NearDup {
+		var nearRejected beam.PCollection
+		kept, nearRejected = neardup.Remove(s, p.nearDup(), kept)
+		rejected = append(rejected, nearRejected)
+	}
 	return Result{
 		Kept:     kept,
-		Rejected: []beam.PCollection{readRejected, checkRejected, dupRejected},
+		Rejected: rejected,
 		Counts: []beam.PCollection{
 			funnel.CountAll(s, funnel.KeyRead, read),
 			funnel.CountAll(s, funnel.KeyRead, readRejected),

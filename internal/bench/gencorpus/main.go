@@ -23,6 +23,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/xinstruct/xinstruct/internal/plant"
 )
 
 // languages are the ten target languages, in round-robin order.
@@ -49,16 +51,19 @@ func main() {
 	files := flag.Int("files", 20, "number of part-NNN.jsonl files")
 	seed := flag.Uint64("seed", 1, "random seed")
 	corpora := flag.String("corpora", "../shared/corpora", "directory of <lang>.jsonl real corpora; relative paths start at the repository root")
+	nearDups := flag.Float64("near_dups", 0, "share of records that are near-duplicates of a recent document (two adjacent words replaced, internal/plant's word edit; new id); 0 leaves the corpus as it was")
 	flag.Parse()
 
-	if err := run(*out, *corpora, *docs, *files, *seed); err != nil {
+	if err := run(*out, *corpora, *docs, *files, *seed, *nearDups); err != nil {
 		fmt.Fprintln(os.Stderr, "gencorpus:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out, corpora string, docs, files int, seed uint64) error {
+func run(out, corpora string, docs, files int, seed uint64, nearDups float64) error {
 	switch {
+	case nearDups < 0 || nearDups > 0.5:
+		return errors.New("--near_dups must be in [0, 0.5]")
 	case out == "":
 		return errors.New("--out is empty")
 	case docs <= 0 || files <= 0:
@@ -82,7 +87,7 @@ func run(out, corpora string, docs, files int, seed uint64) error {
 		return err
 	}
 
-	g := &generator{rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), pools: pools, seen: map[uint64]bool{}}
+	g := &generator{rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), pools: pools, seen: map[uint64]bool{}, nearShare: nearDups}
 	var total int64
 	var counts [kinds]int
 	perFile := (docs + files - 1) / files
@@ -94,8 +99,8 @@ func run(out, corpora string, docs, files int, seed uint64) error {
 		}
 		total += n
 	}
-	fmt.Printf("docs=%d bytes=%d unique=%d duplicates=%d malformed=%d empty=%d short=%d\n",
-		docs, total, counts[unique], counts[duplicate], counts[malformed], counts[empty], counts[short])
+	fmt.Printf("docs=%d bytes=%d unique=%d duplicates=%d near_duplicates=%d malformed=%d empty=%d short=%d\n",
+		docs, total, counts[unique], counts[duplicate], counts[nearDuplicate], counts[malformed], counts[empty], counts[short])
 	return nil
 }
 
@@ -151,6 +156,7 @@ const (
 	malformed
 	empty
 	short
+	nearDuplicate
 	kinds
 )
 
@@ -160,6 +166,8 @@ type generator struct {
 	seen    map[uint64]bool     // hashes of the texts written, to keep them unique
 	history []doc               // ring of recent unique documents, for duplicates
 	next    int                 // next slot of history to overwrite once full
+
+	nearShare float64 // share of near-duplicates; 0 draws nothing more, so the corpus is unchanged
 }
 
 type doc struct{ lang, text string }
@@ -180,6 +188,8 @@ func (g *generator) record(n int) ([]byte, kind) {
 		k = kind(int(malformed) + g.rng.IntN(3))
 	case r < badShare+duplicateShare && len(g.history) > 0:
 		k = duplicate
+	case r < badShare+duplicateShare+g.nearShare && len(g.history) > 0:
+		k = nearDuplicate
 	}
 	switch k {
 	case unique:
@@ -192,6 +202,12 @@ func (g *generator) record(n int) ([]byte, kind) {
 		}
 	case duplicate:
 		d = g.history[g.rng.IntN(len(g.history))]
+	case nearDuplicate:
+		d = g.history[g.rng.IntN(len(g.history))]
+		other := g.history[g.rng.IntN(len(g.history))]
+		if t, ok := plant.Edit(g.rng, plant.Word, d.text, d.lang, other.text); ok {
+			d.text = t
+		} // else (a text of under four words) an exact duplicate, which ingest's dedup removes
 	case empty:
 		d.text = ""
 	case short, malformed:

@@ -17,7 +17,7 @@
 // (clean.Normalize, clean.Length, langid.Identify, clean.Script, quality.Filter), as the
 // job did before clean.Checks; with --checks=fused (the default, as the job), --upto
 // between normalize and quality means the fused step. --funnel=false leaves out the
-// funnel counts.
+// funnel counts. --near_dup=false runs the job without near-duplicate removal.
 package main
 
 import (
@@ -62,6 +62,7 @@ var (
 	upto       = flag.String("upto", "dedup", "last stage: read, normalize, length, langid, script, quality or dedup")
 	withFunnel = flag.Bool("funnel", true, "count the funnel and read it with the shards, as the job's finalize step does")
 	checksMode = flag.String("checks", "fused", "fused: clean.Checks, as the job; separate: the five transforms it fuses")
+	nearDup    = flag.Bool("near_dup", true, "the job's --near_dup: near-duplicate removal after exact dedup (the default job only)")
 )
 
 var stages = []string{"read", "normalize", "length", "langid", "script", "quality", "dedup"}
@@ -106,7 +107,7 @@ func run(ctx context.Context) error {
 	p, s := beam.NewPipelineWithRoot()
 	if last == len(stages)-1 && *checksMode == "fused" && *withFunnel {
 		cfg := job.DefaultConfig()
-		cfg.Input, cfg.Output, cfg.StopAfter = strings.Split(*input, ","), *output, job.StageIngest
+		cfg.Input, cfg.Output, cfg.StopAfter, cfg.NearDup = strings.Split(*input, ","), *output, job.StageIngest, *nearDup
 		cfg.RunID, cfg.StartedAt = path.Base(temp), time.Now().UTC()
 		job.Build(s, cfg)
 	} else {

@@ -17,6 +17,7 @@ import (
 	"github.com/xinstruct/xinstruct/transforms/diversify"
 	"github.com/xinstruct/xinstruct/transforms/instruct"
 	"github.com/xinstruct/xinstruct/transforms/langid"
+	"github.com/xinstruct/xinstruct/transforms/neardup"
 	"github.com/xinstruct/xinstruct/transforms/quality"
 	"github.com/xinstruct/xinstruct/transforms/refine"
 )
@@ -36,6 +37,11 @@ type Config struct {
 	Quality           quality.Params     `json:"quality"`
 	MaxRecordBytes    int64              `json:"max_record_bytes"` // records larger than this are rejected unparsed
 	MaxShardBytes     int64              `json:"max_shard_bytes"`  // output files roll over past this size
+	// NearDup removes near-duplicates after exact deduplication (transforms/neardup):
+	// documents whose character shingles have an estimated Jaccard similarity of at least
+	// NearDupThreshold, the first by file and line kept.
+	NearDup          bool    `json:"near_dup"`
+	NearDupThreshold float64 `json:"near_dup_threshold"`
 
 	Generate  instruct.GenerateParams `json:"generate"`
 	Refine    RefineParams            `json:"refine"`
@@ -74,6 +80,8 @@ func DefaultConfig() Config {
 		MinLangConfidence: langid.DefaultMinConfidence,
 		Quality:           quality.DefaultParams(),
 		MaxShardBytes:     128 << 20,
+		NearDup:           true,
+		NearDupThreshold:  neardup.DefaultThreshold,
 		MaxFailureRate:    0.2,
 		EstimateLatency:   2 * time.Second,
 		License:           dataset.DefaultLicense,
@@ -178,6 +186,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Quality.Validate(); err != nil {
 		return fmt.Errorf("quality parameters: %v", err)
+	}
+	if !(c.NearDupThreshold > 0 && c.NearDupThreshold <= 1) {
+		return fmt.Errorf("--near_dup_threshold=%v: want an estimated Jaccard similarity above 0 and at most 1 (default %v)", c.NearDupThreshold, neardup.DefaultThreshold)
 	}
 	if c.MaxShardBytes <= 0 {
 		return fmt.Errorf("--max_shard_mb must be positive")

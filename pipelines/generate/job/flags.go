@@ -21,7 +21,8 @@ type Flags struct {
 	maxRecordMB, maxShardMB                       *int64
 	generatorModel, judgeModel, seedPairs         *string
 	candidates, maxShots, rounds                  *int
-	estimate, structured                          *bool
+	estimate, structured, nearDup                 *bool
+	nearDupThreshold                              *float64
 	minInstr, maxInstr                            *int
 	embedder, embeddingModel                      *string
 	embeddingDims, embedBatch                     *int
@@ -43,6 +44,8 @@ func BindFlags(fs *flag.FlagSet) *Flags {
 		maxChars:          fs.Int("max_chars", d.Length.MaxChars, "reject texts longer than this many characters"),
 		minLangConfidence: fs.Float64("min_lang_confidence", d.MinLangConfidence, "reject texts whose language is detected with less confidence"),
 		minScriptShare:    fs.Float64("min_script_share", d.Script.MinShare, "least share of letters in the language's script"),
+		nearDup:           fs.Bool("near_dup", d.NearDup, "remove near-duplicates after exact deduplication (MinHash LSH over 5-character shingles, per language; the first by file and line is kept); --near_dup=false skips it"),
+		nearDupThreshold:  fs.Float64("near_dup_threshold", d.NearDupThreshold, "least estimated Jaccard similarity of two documents' character shingles to count as near-duplicates, in (0, 1]; at 0.8 edited copies (a few words changed, a footer added, sentences reordered) go and distinct real documents stay; lower catches more rewritten copies and, below 0.7, distinct documents (internal/bench/README.md)"),
 		maxRecordMB:       fs.Int64("max_record_mb", 64, "reject records larger than this many MiB without parsing them"),
 		maxShardMB:        fs.Int64("max_shard_mb", d.MaxShardBytes>>20, "roll output files over past this many MiB"),
 		runID:             fs.String("run_id", "", "names this run's temporary directory and its budget ledger (--max_cost, --max_requests); relaunch with the same id to continue a budget (default: time and a random suffix)"),
@@ -81,6 +84,7 @@ func FlagGroups() []launch.Group {
 	return []launch.Group{
 		{Title: "Input", Flags: []string{"input", "max_record_mb"}},
 		{Title: "Languages and filters", Flags: []string{"languages", "min_chars", "max_chars", "min_lang_confidence", "min_script_share"}},
+		{Title: "Deduplication", Flags: []string{"near_dup", "near_dup_threshold"}},
 		{Title: "Model endpoint", Flags: launch.ModelEndpointFlags},
 		{Title: "Generation", Flags: []string{"generator_model", "candidates", "seed_pairs", "max_shots"}},
 		{Title: "Refinement", Flags: []string{"rounds", "judge_model", "structured_output", "min_instruction_chars", "max_instruction_chars"}},
@@ -111,6 +115,7 @@ func (f *Flags) Config(ctx context.Context, run launch.Run, m *launch.ModelFlags
 	cfg.Length.MinChars, cfg.Length.MaxChars = *f.minChars, *f.maxChars
 	cfg.MinLangConfidence, cfg.Script.MinShare = *f.minLangConfidence, *f.minScriptShare
 	cfg.MaxRecordBytes, cfg.MaxShardBytes = *f.maxRecordMB<<20, *f.maxShardMB<<20
+	cfg.NearDup, cfg.NearDupThreshold = *f.nearDup, *f.nearDupThreshold
 	cfg.RunID, cfg.StartedAt, cfg.StopAfter = run.ID, run.StartedAt, *f.stopAfter
 	cfg.MaxFailureRate, cfg.EstimateLatency, cfg.License = m.MaxFailureRate(), m.EstimateLatency(), *f.license
 	cfg.KeepVersions, cfg.Build = *f.keepVersions, run.Build

@@ -41,6 +41,8 @@ func TestFlagsFailBeforeLaunch(t *testing.T) {
 		{[]string{sample, "--output=" + filepath.Join(dir, "o"), "--llm_base_url=http://x/v1"}, "--generator_model is required"},
 		{[]string{sample, "--output=" + filepath.Join(dir, "o"), "--max_failure_rate=2"}, "--max_failure_rate"},
 		{[]string{sample, "--output=" + filepath.Join(dir, "o"), "--license=CC BY 4.0"}, "--license"},
+		{[]string{sample, "--output=" + filepath.Join(dir, "o"), "--near_dup_threshold=0"}, "--near_dup_threshold=0: want"},
+		{[]string{sample, "--output=" + filepath.Join(dir, "o"), "--near_dup_threshold=1.5"}, "--near_dup_threshold=1.5: want"},
 	} {
 		if _, err := configFrom(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v; want an error with %q", c.args, err, c.want)
@@ -49,6 +51,12 @@ func TestFlagsFailBeforeLaunch(t *testing.T) {
 	cfg, err := configFrom(t, sample, "--output="+filepath.Join(dir, "ok"))
 	if err != nil || !cfg.Generate.LLM.Placeholder || cfg.Generate.LLM.BaseURL != "fake://stand-in/v1" {
 		t.Errorf("the default flags: %+v, %v; want the stand-in", cfg.Generate.LLM, err)
+	}
+	if !cfg.NearDup || cfg.NearDupThreshold != 0.8 {
+		t.Errorf("the default near-duplicate removal: %v at %v, want on at 0.8", cfg.NearDup, cfg.NearDupThreshold)
+	}
+	if cfg, err := configFrom(t, sample, "--output="+filepath.Join(dir, "ok"), "--near_dup=false"); err != nil || cfg.NearDup {
+		t.Errorf("--near_dup=false: %v, %v", cfg.NearDup, err)
 	}
 	if cfg.License != "other" || cfg.card().License != "other" {
 		t.Errorf("the default license is %q, want other", cfg.License)

@@ -73,7 +73,9 @@ func TestKillAndResume(t *testing.T) {
 	// How many documents reach generation: ingest alone, in its own output.
 	start = time.Now()
 	ingestOut := filepath.Join(tmp, "ingest")
-	runKillResumeBinary(t, bin, "--runner="+killResumeRunner, input, "--output="+ingestOut, "--stop_after=ingest")
+	// The variants differ by one sentence: near-duplicates, which this test needs as
+	// distinct documents, so --near_dup=false here and below.
+	runKillResumeBinary(t, bin, "--runner="+killResumeRunner, input, "--output="+ingestOut, "--stop_after=ingest", "--near_dup=false")
 	docs := int(readKillResumeFunnel(t, ingestOut).Kept)
 	t.Logf("runner %s; %d documents written, %d kept by ingest (ingest-only run %v)", killResumeRunner, written, docs, time.Since(start).Round(time.Millisecond))
 	if docs < written*9/10 {
@@ -103,7 +105,8 @@ func killAndResume(t *testing.T, bin, input string, docs int, latency time.Durat
 	responses := filepath.Join(out, "responses")
 	args := []string{"--runner=" + killResumeRunner, input, "--output=" + out, "--llm_base_url=" + url,
 		"--generator_model=m", "--rounds=0", fmt.Sprintf("--max_in_flight=%d", maxInFlight), "--progress_every=0s",
-		"--skip_preflight"} // the pre-flight call would be one more request than the documents
+		"--skip_preflight", // the pre-flight call would be one more request than the documents
+		"--near_dup=false"}
 
 	// Run 1: killed with SIGKILL once about killAt of the documents have their answer.
 	start := time.Now()

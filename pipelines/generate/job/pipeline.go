@@ -26,7 +26,7 @@ type Result struct {
 }
 
 // Build adds the generate job to s: ingest (read, normalize, bound length, identify
-// language, check script, filter quality, deduplicate), then, unless cfg.StopAfter is
+// language, check script, filter quality, deduplicate, remove near-duplicates), then, unless cfg.StopAfter is
 // "ingest", instruction generation, refinement and diversification into the final
 // dataset; then sharded atomic output and the funnel report. It
 // panics if cfg is invalid (call cfg.Validate first for an error).
@@ -37,7 +37,8 @@ func Build(s beam.Scope, cfg Config) Result {
 	temp := fsx.Join(cfg.Output, TempRoot, cfg.RunID)
 	datasetFiles := beam.CreateList(s, []dataset.File{})
 	var langStats beam.PCollection // the card's statistics, when the run diversifies
-	in := ingest.Ingest(s.Scope("Ingest"), ingest.Params{Input: cfg.Input, MaxRecordBytes: cfg.MaxRecordBytes, Checks: cfg.checks(), TempDir: temp})
+	in := ingest.Ingest(s.Scope("Ingest"), ingest.Params{Input: cfg.Input, MaxRecordBytes: cfg.MaxRecordBytes, Checks: cfg.checks(), TempDir: temp,
+		NearDup: cfg.NearDup, NearDupThreshold: cfg.NearDupThreshold})
 	kept, rejected, counts := in.Kept, in.Rejected, in.Counts
 	lines := []beam.PCollection{recordio.FormatDocs(s, "clean", kept)}
 	owned := []string{"clean", "rejected"}

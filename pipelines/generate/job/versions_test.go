@@ -260,11 +260,13 @@ func TestConfigHashSaysWhatChanged(t *testing.T) {
 		t.Error("operational settings changed the config hash")
 	}
 	for name, change := range map[string]func(*Config){
-		"per_language": func(c *Config) { c.Diversify.PerLanguage = 7 },
-		"model":        func(c *Config) { c.Generate.LLM.Model = "gpt-x" },
-		"temperature":  func(c *Config) { c.Generate.LLM.Sampling.Temperature = 0.1 },
-		"rounds":       func(c *Config) { c.Refine.Rounds = 2 },
-		"min_chars":    func(c *Config) { c.Length.MinChars = 10 },
+		"per_language":       func(c *Config) { c.Diversify.PerLanguage = 7 },
+		"model":              func(c *Config) { c.Generate.LLM.Model = "gpt-x" },
+		"temperature":        func(c *Config) { c.Generate.LLM.Sampling.Temperature = 0.1 },
+		"rounds":             func(c *Config) { c.Refine.Rounds = 2 },
+		"min_chars":          func(c *Config) { c.Length.MinChars = 10 },
+		"near_dup":           func(c *Config) { c.NearDup = !c.NearDup },
+		"near_dup_threshold": func(c *Config) { c.NearDupThreshold = 0.9 },
 	} {
 		c := base
 		c.Languages = append([]string(nil), base.Languages...)

@@ -1,0 +1,3 @@
+// Package neardup removes near-duplicate documents with MinHash LSH over character
+// shingles.
+package neardup
