@@ -411,23 +411,11 @@ func (fn *readBackFn) ProcessElement(ctx context.Context, f shardio.File, losers
 			return err
 		}
 	}
-	fs, err := fsx.Open(ctx, f.Path)
-	if err != nil {
-		return err
-	}
-	defer fs.Close()
-	r, err := fs.OpenRead(ctx, f.Path)
-	if err != nil {
-		return fmt.Errorf("dedup: reading spill file %s: %v", f.Path, err)
-	}
-	defer r.Close()
-	var n int64
-	err = shardio.ReadRecords(r, shardio.Varint, func(rec []byte) error {
+	err := shardio.ReadFile(ctx, f, shardio.Varint, func(rec []byte) error {
 		d, err := record.DecodeDoc(rec)
 		if err != nil {
 			return err
 		}
-		n++
 		if len(fn.idLosers) > 0 {
 			if detail, dup := fn.idLosers[ref{d.Source, d.Line}]; dup {
 				fn.rejectedID.Inc(ctx, 1)
@@ -446,10 +434,7 @@ func (fn *readBackFn) ProcessElement(ctx context.Context, f shardio.File, losers
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("dedup: spill file %s: %v", f.Path, err)
-	}
-	if n != f.Records {
-		return fmt.Errorf("dedup: spill file %s holds %d records, its writer wrote %d", f.Path, n, f.Records)
+		return fmt.Errorf("dedup: spill file %v", err)
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/xinstruct/xinstruct/internal/fsx"
 	"github.com/xinstruct/xinstruct/internal/record"
 	"github.com/xinstruct/xinstruct/internal/register"
 	"github.com/xinstruct/xinstruct/io/shardio"
@@ -142,26 +141,8 @@ func groupKey(bandKey uint64, g int) uint64 {
 
 // readSpill calls fn with every record of the spill file f and checks their number.
 func readSpill(ctx context.Context, f shardio.File, fn func(rec []byte) error) error {
-	fs, err := fsx.Open(ctx, f.Path)
-	if err != nil {
-		return err
-	}
-	defer fs.Close()
-	r, err := fs.OpenRead(ctx, f.Path)
-	if err != nil {
-		return fmt.Errorf("neardup: reading spill file %s: %v", f.Path, err)
-	}
-	defer r.Close()
-	var n int64
-	err = shardio.ReadRecords(r, shardio.Varint, func(rec []byte) error {
-		n++
-		return fn(rec)
-	})
-	if err != nil {
-		return fmt.Errorf("neardup: spill file %s: %v", f.Path, err)
-	}
-	if n != f.Records {
-		return fmt.Errorf("neardup: spill file %s holds %d records, its writer wrote %d", f.Path, n, f.Records)
+	if err := shardio.ReadFile(ctx, f, shardio.Varint, fn); err != nil {
+		return fmt.Errorf("neardup: spill file %v", err)
 	}
 	return nil
 }
