@@ -84,7 +84,7 @@ func encodeScored(s Scored) ([]byte, error) {
 	dst = binary.LittleEndian.AppendUint64(dst, s.Tie)
 	dst = binary.AppendVarint(dst, int64(s.Rank))
 	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(s.Gain))
-	dst = binary.AppendVarint(dst, int64(s.Quota))
+	dst = binary.AppendVarint(dst, int64(s.ClusterSize))
 	return appendCandidate(dst, s.Candidate), nil
 }
 
@@ -110,11 +110,11 @@ func decodeScored(b []byte) (Scored, error) {
 		return Scored{}, err
 	}
 	s.Gain = math.Float64frombits(gain)
-	quota, b, err := readVarint(b)
+	size, b, err := readVarint(b)
 	if err != nil {
 		return Scored{}, err
 	}
-	s.Quota = int(quota)
+	s.ClusterSize = int(size)
 	if s.Candidate, err = decodeCandidate(b); err != nil {
 		return Scored{}, err
 	}

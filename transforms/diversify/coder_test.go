@@ -33,7 +33,7 @@ func TestCoders(t *testing.T) {
 func TestDecodeScoredRejectsTruncated(t *testing.T) {
 	s := Scored{Candidate: Candidate{Pair: record.Pair{ID: "x#0", Lang: "th", Instruction: "Do it.", Output: "ทำ",
 		History: []record.Judgement{{Round: 1, Label: "good"}}}, Vec: []float32{0.5, -0.25, 0}},
-		Cluster: 7, Dist: 0.125, Tie: math.MaxUint64, Rank: 3, Gain: math.Inf(1), Quota: 5}
+		Cluster: 7, Dist: 0.125, Tie: math.MaxUint64, Rank: 3, Gain: math.Inf(1), ClusterSize: 5}
 	b, _ := encodeScored(s)
 	for i := 0; i < len(b)-1; i++ {
 		if _, err := decodeScored(b[:i]); err == nil {

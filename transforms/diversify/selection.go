@@ -120,7 +120,7 @@ func (fn *offerFn) ProcessElement(_ context.Context, key string, values func(*Sc
 		offered, seen = fn.spread(values, q)
 	}
 	for rank := range offered {
-		offered[rank].Rank, offered[rank].Quota = rank, q
+		offered[rank].Rank, offered[rank].ClusterSize = rank, seen
 		if fn.Rule != diversity.OrderSpread {
 			offered[rank].Gain = math.Inf(1)
 		}
@@ -257,21 +257,21 @@ func (h *boundedHeap) Pop() any {
 type offerRef struct {
 	Gain   float64
 	Rank   int
-	Quota  int
+	Size   int
 	Rounds int
 	Tie    uint64
 	ID     string
 }
 
 func refOf(s Scored) offerRef {
-	return offerRef{Gain: s.Gain, Rank: s.Rank, Quota: s.Quota, Rounds: s.Rounds(), Tie: s.Tie, ID: s.Pair.ID}
+	return offerRef{Gain: s.Gain, Rank: s.Rank, Size: s.ClusterSize, Rounds: s.Rounds(), Tie: s.Tie, ID: s.Pair.ID}
 }
 
-// better orders offers: larger gain, then the smaller share of its cluster's quota
-// ((rank+1)/quota: offers of equal gain, such as the zero gains of a cluster whose
-// coverage is complete, are kept in proportion to the quotas), then earlier in their
-// cluster, then fewer rounds, the seeded hash and the id. IDs are unique, so it is a
-// total order.
+// better orders offers: larger gain, then the smaller share of its cluster
+// ((rank+1)/size: offers of equal gain, such as the zero gains of clusters whose
+// coverage is complete, are kept in proportion to the clusters' sizes, as a random
+// sample would keep them), then earlier in their cluster, then fewer rounds, the seeded
+// hash and the id. IDs are unique, so it is a total order.
 func better(a, b offerRef) int {
 	if a.Gain != b.Gain {
 		if a.Gain > b.Gain {
@@ -279,7 +279,7 @@ func better(a, b offerRef) int {
 		}
 		return 1
 	}
-	return cmp.Or(cmp.Compare((a.Rank+1)*max(b.Quota, 1), (b.Rank+1)*max(a.Quota, 1)), cmp.Compare(a.Rank, b.Rank), cmp.Compare(a.Rounds, b.Rounds), cmp.Compare(a.Tie, b.Tie), strings.Compare(a.ID, b.ID))
+	return cmp.Or(cmp.Compare((a.Rank+1)*max(b.Size, 1), (b.Rank+1)*max(a.Size, 1)), cmp.Compare(a.Rank, b.Rank), cmp.Compare(a.Rounds, b.Rounds), cmp.Compare(a.Tie, b.Tie), strings.Compare(a.ID, b.ID))
 }
 
 func offerKey(s Scored) (string, offerRef) { return s.Pair.Lang, refOf(s) }

@@ -11,12 +11,12 @@ type Candidate struct {
 // Scored is a candidate placed in its language's clustering.
 type Scored struct {
 	Candidate
-	Cluster int     // index of the nearest centroid
-	Dist    float64 // squared Euclidean distance to that centroid
-	Tie     uint64  // seeded hash of the pair's id: the last tie-break
-	Rank    int     // after selection: the order the within-cluster rule took it in, from 0
-	Gain    float64 // what the rule says it adds (+Inf within the quota of rules that do not say)
-	Quota   int     // its cluster's quota: offers of equal gain are kept in proportion to it
+	Cluster     int     // index of the nearest centroid
+	Dist        float64 // squared Euclidean distance to that centroid
+	Tie         uint64  // seeded hash of the pair's id: the last tie-break
+	Rank        int     // after selection: the order the within-cluster rule took it in, from 0
+	Gain        float64 // what the rule says it adds (+Inf within the quota of rules that do not say)
+	ClusterSize int     // candidates in its cluster: offers of equal gain are kept in proportion to it
 }
 
 // Rounds is the number of judge rounds the pair went through: a pair judged good at

@@ -208,8 +208,8 @@ func selectBy(rule string, data []float32, n, d int, centroids []float32, k int,
 	}
 	quota, _ := cluster.Quotas(sizes, size)
 	type offer struct {
-		member, pos, quota int
-		gain               float64
+		member, pos, size int
+		gain              float64
 	}
 	var offers []offer
 	for c, m := range members {
@@ -259,11 +259,11 @@ func selectBy(rule string, data []float32, n, d int, centroids []float32, k int,
 			if gain != nil {
 				g = gain[pos]
 			}
-			offers = append(offers, offer{p, pos, quota[c], g})
+			offers = append(offers, offer{p, pos, sizes[c], g})
 		}
 	}
 	slices.SortFunc(offers, func(a, b offer) int {
-		return cmp.Or(-cmp.Compare(a.gain, b.gain), cmp.Compare((a.pos+1)*b.quota, (b.pos+1)*a.quota), cmp.Compare(a.pos, b.pos),
+		return cmp.Or(-cmp.Compare(a.gain, b.gain), cmp.Compare((a.pos+1)*b.size, (b.pos+1)*a.size), cmp.Compare(a.pos, b.pos),
 			cmp.Compare(rank[a.member], rank[b.member]))
 	})
 	var picked []int
