@@ -281,3 +281,16 @@ func TestSpreadTiesPreferFewerRounds(t *testing.T) {
 		t.Fatalf("offered %v: want start first and the one-round twin before the two-round one", got)
 	}
 }
+
+// Offers of equal gain are kept in proportion to their clusters' sizes: the 21st of a
+// cluster of 100 goes before the 6th of a cluster of 10.
+func TestEqualGainsGoInProportionToClusterSize(t *testing.T) {
+	big := offerRef{Gain: 0, Rank: 20, Size: 100, ID: "b"}
+	small := offerRef{Gain: 0, Rank: 5, Size: 10, ID: "s"}
+	if better(big, small) >= 0 || better(small, big) <= 0 {
+		t.Errorf("better(big, small) = %d: want the big cluster's offer first", better(big, small))
+	}
+	if better(offerRef{Gain: 0.5, Rank: 50, Size: 100, ID: "g"}, offerRef{Gain: 0.1, Rank: 0, Size: 100, ID: "h"}) >= 0 {
+		t.Error("a larger gain must come first whatever the rank")
+	}
+}
