@@ -28,6 +28,7 @@ func Diversify(s beam.Scope, p Params, accepted beam.PCollection) Result {
 	assigned := Assign(s, p, cands, models)
 	sizes := ClusterSizes(s, assigned)
 	selected, selectCounts := Select(s, p, assigned, models, sizes)
-	reports := Reports(s, p, models, sizes, SelectedStats(s, selected), RandomStats(s, p, cands), Measure(s, p, cands, selected))
+	random := RandomSample(s, p, cands)
+	reports := Reports(s, p, models, sizes, SelectedStats(s, selected), RandomStats(s, p, cands, random), Measure(s, p, cands, random, selected))
 	return Result{Selected: selected, Rejected: rejected, Counts: beam.Flatten(s, embedCounts, selectCounts), Reports: reports}
 }

@@ -66,24 +66,16 @@ const (
 )
 
 // Measure computes, per language, the diversity of the selected pairs
-// (PCollection<Scored>) and of the random baseline drawn from the candidates
-// (PCollection<Candidate>), as RandomStats draws it: PCollection<KV<string, Measures>>.
+// (PCollection<Scored>) and of the random sample of the candidates
+// (PCollection<Candidate>; random from RandomSample): PCollection<KV<string, Measures>>.
 // Each language's two sets and its probes meet in one worker: (2·PerLanguage +
 // MaxProbes)·d floats, 64 MB at 32k pairs of 256 dimensions.
-func Measure(s beam.Scope, p Params, cands, selected beam.PCollection) beam.PCollection {
+func Measure(s beam.Scope, p Params, cands, random, selected beam.PCollection) beam.PCollection {
 	s = s.Scope("diversify.Measure")
-	random := thresholds(s, p.Seed, saltRandom, p.PerLanguage, cands)
 	probes := thresholds(s, p.Seed, saltProbe, MaxProbes, cands)
 	baseline := beam.ParDo(s, &baselineFn{Seed: p.Seed}, cands, beam.SideInput{Input: random}, beam.SideInput{Input: probes})
 	points := beam.Flatten(s, beam.ParDo(s, selectedMeasurePoint, selected), baseline)
 	return beam.ParDo(s, &measureFn{}, beam.GroupByKey(s, points))
-}
-
-// thresholds is, per language, the n-th smallest seeded hash (salt) of a candidate's id:
-// the candidates at or below it are a uniform random sample of n.
-func thresholds(s beam.Scope, seed, salt uint64, n int, cands beam.PCollection) beam.PCollection {
-	prios := beam.ParDo(s, &randomPrioFn{Seed: seed, Salt: salt}, cands)
-	return beam.CombinePerKey(s, &bottomFn{N: n}, prios)
 }
 
 func selectedMeasurePoint(sc Scored) (string, measurePoint) {

@@ -139,16 +139,28 @@ func SelectedStats(s beam.Scope, selected beam.PCollection) beam.PCollection {
 	return beam.CombinePerKey(s, &statsFn{}, beam.ParDo(s, selectedPoint, selected))
 }
 
-// RandomStats summarizes the baseline the selection is compared with: per language, a
-// uniform random sample of the candidates (PCollection<Candidate>) of the selection's
-// size, min(p.PerLanguage, candidates); the sample is the candidates with the smallest
-// seeded hash. It returns PCollection<KV<string, SetStats>>.
-func RandomStats(s beam.Scope, p Params, cands beam.PCollection) beam.PCollection {
+// RandomSample is, per language, the cut of the baseline the selection is compared
+// with: a uniform random sample of the candidates (PCollection<Candidate>) of the
+// selection's size, min(p.PerLanguage, candidates), the candidates whose seeded hash is
+// at most the cut. It returns PCollection<KV<string, uint64>>, for RandomStats and
+// Measure.
+func RandomSample(s beam.Scope, p Params, cands beam.PCollection) beam.PCollection {
+	return thresholds(s.Scope("diversify.RandomSample"), p.Seed, saltRandom, p.PerLanguage, cands)
+}
+
+// RandomStats summarizes the random sample (random, from RandomSample) of the
+// candidates: PCollection<KV<string, SetStats>>.
+func RandomStats(s beam.Scope, p Params, cands, random beam.PCollection) beam.PCollection {
 	s = s.Scope("diversify.RandomStats")
-	prios := beam.ParDo(s, &randomPrioFn{Seed: p.Seed, Salt: saltRandom}, cands)
-	thresholds := beam.CombinePerKey(s, &bottomFn{N: p.PerLanguage}, prios)
-	points := beam.ParDo(s, &randomFn{Seed: p.Seed}, cands, beam.SideInput{Input: thresholds})
+	points := beam.ParDo(s, &randomFn{Seed: p.Seed}, cands, beam.SideInput{Input: random})
 	return beam.CombinePerKey(s, &statsFn{}, points)
+}
+
+// thresholds is, per language, the n-th smallest seeded hash (salt) of a candidate's id:
+// the candidates at or below it are a uniform random sample of n.
+func thresholds(s beam.Scope, seed, salt uint64, n int, cands beam.PCollection) beam.PCollection {
+	prios := beam.ParDo(s, &randomPrioFn{Seed: seed, Salt: salt}, cands)
+	return beam.CombinePerKey(s, &bottomFn{N: n}, prios)
 }
 
 type randomPrioFn struct{ Seed, Salt uint64 }

@@ -29,13 +29,7 @@ func before(a, b *Scored) bool {
 	if a.Dist != b.Dist {
 		return a.Dist < b.Dist
 	}
-	if ra, rb := a.Rounds(), b.Rounds(); ra != rb {
-		return ra < rb
-	}
-	if a.Tie != b.Tie {
-		return a.Tie < b.Tie
-	}
-	return a.Pair.ID < b.Pair.ID
+	return tieBefore(a, b)
 }
 
 // tieBefore is the order that breaks ties in the within-cluster rules: fewer refinement
@@ -44,10 +38,7 @@ func tieBefore(a, b *Scored) bool {
 	if ra, rb := a.Rounds(), b.Rounds(); ra != rb {
 		return ra < rb
 	}
-	if a.Tie != b.Tie {
-		return a.Tie < b.Tie
-	}
-	return a.Pair.ID < b.Pair.ID
+	return randomBefore(a, b)
 }
 
 // randomBefore is the random rule's order: the seeded hash, then the id.
